@@ -1,0 +1,89 @@
+# Two commands on a fresh machine:
+#   make demo   set everything up, build the demo plant on SQLite, serve it
+#   make test   set everything up and run every test on SQLite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAO_VERSION := 8.0.11
+SAO_ROOT := var/sao/package
+DEMO_DB ?= mes_demo
+ADMIN_PASSWORD ?= admin
+ADMIN_EMAIL ?= admin@example.com
+PG_URI ?= postgresql://postgres@127.0.0.1:5432/
+PYTEST_ARGS ?=
+export TRYTOND_CONFIG := $(CURDIR)/trytond.conf
+
+.PHONY: all venv sao browser demo demo-db serve test test-sqlite \
+	test-postgresql lint bench clean
+
+all: test
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt pyproject.toml setup.py
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+# sao ships prebuilt in its npm tarball; its index.html loads node_modules
+# relative to itself, so install its dependencies inside the unpacked package.
+$(SAO_ROOT)/index.html:
+	mkdir -p var/sao
+	cd var/sao && npm pack --silent tryton-sao@$(SAO_VERSION) >/dev/null \
+		&& tar xzf tryton-sao-$(SAO_VERSION).tgz \
+		&& cd package && npm install --silent --omit=dev \
+			--legacy-peer-deps --no-audit --no-fund
+	touch $(SAO_ROOT)/custom.js $(SAO_ROOT)/custom.css
+	test -f $@
+
+sao: $(SAO_ROOT)/index.html
+
+browser:
+	@command -v chromium >/dev/null || { \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+var/db/$(DEMO_DB).sqlite: | venv
+	$(MAKE) demo-db
+
+demo-db: venv
+	mkdir -p var/db
+	rm -f var/db/$(DEMO_DB).sqlite
+	touch var/db/$(DEMO_DB).sqlite
+	echo "$(ADMIN_PASSWORD)" > var/adminpass
+	TRYTONPASSFILE=var/adminpass $(BIN)/trytond-admin -d $(DEMO_DB) \
+		--email $(ADMIN_EMAIL) \
+		-u mes_production mes_equipment mes_quality mes_traceability \
+		mes_connector --activate-dependencies
+	rm -f var/adminpass
+	$(BIN)/python demo/load_demo.py -d $(DEMO_DB)
+
+demo: venv sao var/db/$(DEMO_DB).sqlite
+	@echo "Tryton MES demo: http://127.0.0.1:8000/ (admin / $(ADMIN_PASSWORD))"
+	$(BIN)/trytond -d $(DEMO_DB)
+
+test: test-sqlite
+
+test-sqlite: venv sao browser
+	rm -rf var/test-cache-sqlite && mkdir -p var/test-cache-sqlite
+	env -u TRYTOND_DATABASE__URI TRYTOND_DATABASE_URI=sqlite:// \
+		DB_CACHE=$(CURDIR)/var/test-cache-sqlite \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgresql: venv sao browser
+	TRYTOND_DATABASE_URI=$(PG_URI) TRYTOND_DATABASE__URI=$(PG_URI) \
+		DB_NAME=mes_test_$$$$ DB_CACHE=$(PG_URI) \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf var build *.egg-info

@@ -1,0 +1,33 @@
+# This file is part of Tryton MES.  See README.md for license terms.
+from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
+
+
+class ScrapReason(DeactivableMixin, ModelSQL, ModelView):
+    __name__ = 'mes.scrap.reason'
+    code = fields.Char("Code", required=True, strip=True,
+        help="Short code operators pick or scan on the terminal.")
+    name = fields.Char("Name", required=True, translate=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'mes_production.msg_scrap_reason_code_unique'),
+            ]
+        cls._order.insert(0, ('code', 'ASC'))
+
+    def get_rec_name(self, name):
+        return f'[{self.code}] {self.name}'
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        if clause[1].startswith('!') or clause[1].startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('code',) + tuple(clause[1:]),
+            ('name',) + tuple(clause[1:]),
+            ]

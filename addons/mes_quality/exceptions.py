@@ -1,0 +1,6 @@
+# This file is part of Tryton MES.  See README.md for license terms.
+from trytond.model.exceptions import ValidationError
+
+
+class CharacteristicValidationError(ValidationError):
+    pass

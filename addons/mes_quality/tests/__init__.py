@@ -1,0 +1,1 @@
+# This file is part of Tryton MES.  See README.md for license terms.

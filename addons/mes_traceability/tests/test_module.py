@@ -1,0 +1,11 @@
+# This file is part of Tryton MES.  See README.md for license terms.
+from trytond.modules.company.tests import CompanyTestMixin
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class MesTraceabilityTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test mes_traceability module"
+    module = 'mes_traceability'
+
+
+del ModuleTestCase
