@@ -14,8 +14,10 @@ def test_admin_logs_in_and_finds_manufacturing(server, browser, artefacts):
     page.fill('#login', 'admin')
     page.get_by_role('button', name='Login').click()
     password = page.locator('input[type=password]:visible')
-    password.wait_for()
-    page.screenshot(path=artefacts / '2-password.png')
+    try:
+        password.wait_for()
+    finally:
+        page.screenshot(path=artefacts / '2-password.png')
     password.fill(ADMIN_PASSWORD)
     password.press('Enter')
 
