@@ -1,10 +1,5 @@
 # This file is part of Tryton MES.  See README.md for license terms.
-from trytond.exceptions import UserError, UserWarning
-from trytond.model.exceptions import ValidationError
-
-
-class ScrapReasonError(ValidationError):
-    pass
+from trytond.exceptions import UserError
 
 
 class DispatchError(UserError):
@@ -19,5 +14,9 @@ class QuantityError(UserError):
     pass
 
 
-class OverProductionWarning(UserWarning):
+class ScanError(UserError):
+    pass
+
+
+class InstructionError(UserError):
     pass

@@ -2,8 +2,7 @@
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 
 
-class ScrapReason(DeactivableMixin, ModelSQL, ModelView):
-    __name__ = 'mes.scrap.reason'
+class _CodedReason(DeactivableMixin, ModelSQL, ModelView):
     code = fields.Char("Code", required=True, strip=True,
         help="Short code operators pick or scan on the terminal.")
     name = fields.Char("Name", required=True, translate=True)
@@ -14,7 +13,7 @@ class ScrapReason(DeactivableMixin, ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_constraints += [
             ('code_unique', Unique(t, t.code),
-                'mes_production.msg_scrap_reason_code_unique'),
+                'mes_production.msg_reason_code_unique'),
             ]
         cls._order.insert(0, ('code', 'ASC'))
 
@@ -31,3 +30,13 @@ class ScrapReason(DeactivableMixin, ModelSQL, ModelView):
             ('code',) + tuple(clause[1:]),
             ('name',) + tuple(clause[1:]),
             ]
+
+
+class ScrapReason(_CodedReason):
+    "Why parts were scrapped."
+    __name__ = 'mes.scrap.reason'
+
+
+class PauseReason(_CodedReason):
+    "Why an operator paused a work."
+    __name__ = 'mes.pause.reason'

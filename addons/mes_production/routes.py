@@ -1,0 +1,276 @@
+# This file is part of Tryton MES.  See README.md for license terms.
+"""Web routes of the operator terminal.
+
+GET  /<database>/mes/terminal/<code>             the terminal page
+GET  /<database>/mes/terminal/static/<file>      its script and style
+POST /<database>/mes/terminal/<code>/api/<call>  JSON calls, with the
+     header "Authorization: Bearer <terminal key>"
+
+Every JSON answer is an object; a refusal has "error" with the reason.
+See doc/terminal.rst for each call.
+"""
+import datetime as dt
+import json
+import logging
+import time
+from http import HTTPStatus
+from pathlib import Path
+
+from trytond import backend
+from trytond.exceptions import UserError, UserWarning
+from trytond.pool import Pool
+from trytond.protocols.wrappers import Response, with_pool
+from trytond.transaction import Transaction, check_access
+from trytond.wsgi import app
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / 'static'
+STATIC_TYPES = {
+    '.js': 'text/javascript; charset=utf-8',
+    '.css': 'text/css; charset=utf-8',
+    '.svg': 'image/svg+xml',
+    }
+RETRIES = 8
+
+
+def _json_default(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+def json_response(data, status=HTTPStatus.OK):
+    return Response(
+        json.dumps(data, default=_json_default), status=status,
+        content_type='application/json')
+
+
+def error_response(message, status):
+    return json_response({'error': message}, status=status)
+
+
+@app.route('/<database_name>/mes/terminal/static/<name>', methods=['GET'])
+def terminal_static(request, database_name, name):
+    path = STATIC / name
+    if (path.suffix not in STATIC_TYPES or path.parent != STATIC
+            or not path.is_file()):
+        return Response('Not Found', status=HTTPStatus.NOT_FOUND)
+    return Response(path.read_bytes(), content_type=STATIC_TYPES[path.suffix],
+        headers={'Cache-Control': 'no-cache'})
+
+
+@app.route('/<database_name>/mes/terminal/<code>', methods=['GET'])
+def terminal_page(request, database_name, code):
+    html = (STATIC / 'terminal.html').read_text()
+    return Response(html, content_type='text/html; charset=utf-8')
+
+
+def _bearer(request):
+    header = request.headers.get('Authorization', '')
+    scheme, _, token = header.partition(' ')
+    if scheme.lower() == 'bearer':
+        return token.strip()
+
+
+def _terminal_context(pool, code, key):
+    """Authenticate the terminal: its id, user and company, or None."""
+    with Transaction().start(pool.database_name, 0, readonly=True):
+        Terminal = pool.get('mes.terminal')
+        terminal = Terminal.authenticate(code, key)
+        if terminal:
+            return terminal.id, terminal.user.id, terminal.company.id
+
+
+def _in_transaction(pool, user, company, func, readonly=False):
+    """Run func() in a transaction as the terminal's user with its access
+    rights; retry when the database reports a lock conflict."""
+    for attempt in range(RETRIES):
+        with Transaction().start(
+                pool.database_name, user, readonly=readonly,
+                context={'company': company, 'companies': [company]}
+                ) as transaction:
+            try:
+                with check_access():
+                    result = func()
+            except backend.DatabaseOperationalError:
+                transaction.rollback()
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+                continue
+            transaction.commit()
+            return result
+
+
+@app.route('/<database_name>/mes/terminal/<code>/api/<call>',
+    methods=['POST'])
+@with_pool
+def terminal_api(request, pool, code, call):
+    try:
+        pool.get('mes.terminal')
+    except KeyError:
+        return error_response(
+            "MES is not activated on this database.", HTTPStatus.NOT_FOUND)
+    try:
+        data = json.loads(request.get_data() or b'{}')
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return error_response(
+            "The request must be a JSON object.", HTTPStatus.BAD_REQUEST)
+    context = _terminal_context(pool, code, _bearer(request))
+    if context is None:
+        return error_response(
+            "Unknown terminal or key.", HTTPStatus.UNAUTHORIZED)
+    handler = CALLS.get(call)
+    if handler is None:
+        return error_response(
+            f"Unknown call {call!r}.", HTTPStatus.NOT_FOUND)
+    return handler(pool, context, data)
+
+
+def _call_state(pool, context, data):
+    terminal_id, user, company = context
+
+    def state():
+        Terminal = Pool().get('mes.terminal')
+        Work = Pool().get('production.work')
+        ScrapReason = Pool().get('mes.scrap.reason')
+        PauseReason = Pool().get('mes.pause.reason')
+        terminal = Terminal(terminal_id)
+        return {
+            'terminal': {'name': terminal.name, 'code': terminal.code,
+                'idle_timeout': terminal.idle_timeout},
+            'operators': [{
+                    'id': s.employee.id, 'name': s.employee.rec_name,
+                    'since': s.signed_in_at,
+                    } for s in terminal.signed_in()],
+            'work_centers': [{
+                    'id': wc.id, 'name': wc.rec_name,
+                    'works': Work.dispatch_list(wc.id, limit=data.get(
+                            'limit') or 50),
+                    } for wc in terminal.work_centers],
+            'scrap_reasons': [{'code': r.code, 'name': r.name}
+                for r in ScrapReason.search([])],
+            'pause_reasons': [{'code': r.code, 'name': r.name}
+                for r in PauseReason.search([])],
+            'server_time': dt.datetime.now(),
+            }
+    # Reading the state closes idle sessions: it writes.
+    return json_response(_in_transaction(pool, user, company, state))
+
+
+def _call_sign_in(pool, context, data):
+    terminal_id, user, company = context
+
+    def sign_in():
+        Terminal = Pool().get('mes.terminal')
+        session = Terminal(terminal_id).sign_in(
+            str(data.get('badge') or ''), str(data.get('pin') or ''))
+        return {'employee': {
+                'id': session.employee.id,
+                'name': session.employee.rec_name}}
+    try:
+        return json_response(_in_transaction(pool, user, company, sign_in))
+    except (UserError, UserWarning) as error:
+        return error_response(error.message, HTTPStatus.FORBIDDEN)
+
+
+def _call_sign_out(pool, context, data):
+    terminal_id, user, company = context
+
+    def sign_out():
+        Terminal = Pool().get('mes.terminal')
+        Terminal(terminal_id).sign_out(data.get('employee'))
+        return {'signed_out': data.get('employee')}
+    return json_response(_in_transaction(pool, user, company, sign_out))
+
+
+def _call_action(pool, context, data):
+    terminal_id, user, company = context
+    action_id = data.get('action_id')
+    if not isinstance(action_id, str) or not action_id.strip():
+        return error_response(
+            "Each action needs an action_id.", HTTPStatus.BAD_REQUEST)
+
+    def replayed():
+        Terminal = Pool().get('mes.terminal')
+        action = Terminal(terminal_id).replayed(action_id)
+        return action.outcome(replayed=True) if action else None
+
+    def execute():
+        Terminal = Pool().get('mes.terminal')
+        if (outcome := replayed()) is not None:
+            return outcome
+        result = Terminal(terminal_id).execute(data)
+        return {'action_id': action_id, 'accepted': True,
+            'replayed': False, 'result': result}
+
+    def refuse(message):
+        Terminal = Pool().get('mes.terminal')
+        if (outcome := replayed()) is not None:
+            return outcome
+        Terminal(terminal_id).refuse(data, message)
+        return {'action_id': action_id, 'accepted': False,
+            'replayed': False, 'error': message}
+
+    try:
+        try:
+            outcome = _in_transaction(pool, user, company, execute)
+        except (UserError, UserWarning) as error:
+            message = error.message
+            outcome = _in_transaction(
+                pool, user, company, lambda: refuse(message))
+    except backend.DatabaseIntegrityError:
+        # The same action id committed by a concurrent request first.
+        outcome = _in_transaction(pool, user, company, replayed,
+            readonly=True)
+    except (UserError, UserWarning) as error:
+        return error_response(error.message, HTTPStatus.UNPROCESSABLE_ENTITY)
+    status = (HTTPStatus.OK if outcome.get('accepted')
+        else HTTPStatus.UNPROCESSABLE_ENTITY)
+    return json_response(outcome, status=status)
+
+
+def _call_instructions(pool, context, data):
+    terminal_id, user, company = context
+
+    def instructions():
+        Work = Pool().get('production.work')
+        Instruction = Pool().get('mes.work.instruction')
+        Terminal = Pool().get('mes.terminal')
+        terminal = Terminal(terminal_id)
+        works = Work.search([
+                ('id', '=', data.get('work') if isinstance(
+                        data.get('work'), int) else -1),
+                ('work_center', 'in', [w.id for w in terminal.work_centers]),
+                ])
+        if not works:
+            return None
+        work, = works
+        instruction = Instruction.current(
+            work.operation, work.production.product)
+        if not instruction:
+            return {'work': work.id, 'instruction': None}
+        return {'work': work.id, 'instruction': {
+                'title': instruction.title,
+                'version': instruction.version,
+                'content': instruction.content or '',
+                'approved_at': instruction.approved_at,
+                'attachments': [{'id': a.id, 'name': a.name}
+                    for a in instruction.attachments()],
+                }}
+    result = _in_transaction(pool, user, company, instructions,
+        readonly=True)
+    if result is None:
+        return error_response("Unknown work.", HTTPStatus.NOT_FOUND)
+    return json_response(result)
+
+
+CALLS = {
+    'state': _call_state,
+    'sign_in': _call_sign_in,
+    'sign_out': _call_sign_out,
+    'action': _call_action,
+    'instructions': _call_instructions,
+    }

@@ -1,0 +1,380 @@
+// Operator terminal of the Tryton MES.
+// Actions are queued in the browser with their tap time and an id, then
+// sent in order; the server applies each id once, so a replay after a
+// network outage or a double tap never counts twice.
+(function () {
+  'use strict';
+
+  const parts = window.location.pathname.split('/').filter(Boolean);
+  const database = decodeURIComponent(parts[0]);
+  const code = decodeURIComponent(parts[3]);
+  const api = `/${parts[0]}/mes/terminal/${parts[3]}/api/`;
+  const keyName = `mes-terminal-key:${database}:${code}`;
+  const queueName = `mes-terminal-queue:${database}:${code}`;
+  const currentName = `mes-terminal-operator:${database}:${code}`;
+
+  const hashKey = new URLSearchParams(window.location.hash.slice(1)).get('key');
+  if (hashKey) {
+    localStorage.setItem(keyName, hashKey);
+    history.replaceState(null, '', window.location.pathname);
+  }
+  const key = localStorage.getItem(keyName);
+
+  const $ = (id) => document.getElementById(id);
+  let state = null;
+  let currentWork = null;
+  let flushing = false;
+  let lastTouch = Date.now();
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    return `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  }
+
+  function queue() {
+    return JSON.parse(localStorage.getItem(queueName) || '[]');
+  }
+
+  function saveQueue(items) {
+    localStorage.setItem(queueName, JSON.stringify(items));
+    $('queued').textContent = items.length ? `(${items.length} waiting)` : '';
+  }
+
+  function setOnline(online) {
+    const badge = $('connection');
+    badge.className = online ? 'online' : 'offline';
+    badge.textContent = online ? 'Online' :
+      'Offline: actions are kept and sent when the server is back';
+  }
+
+  async function call(name, data) {
+    const response = await fetch(api + name, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Authorization': `Bearer ${key}`,
+      },
+      body: JSON.stringify(data || {}),
+    });
+    let body = {};
+    try {
+      body = await response.json();
+    } catch (error) {
+      body = {error: `HTTP ${response.status}`};
+    }
+    return {status: response.status, body};
+  }
+
+  function log(text, cls) {
+    const item = document.createElement('li');
+    item.className = cls;
+    item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+    $('outcomes').prepend(item);
+  }
+
+  function describe(action) {
+    const work = findWork(action.work);
+    const label = work ? `${work.operation} / ${work.production}` :
+      `work ${action.work}`;
+    return `${action.kind} ${label}`;
+  }
+
+  async function flush() {
+    if (flushing) {
+      return;
+    }
+    flushing = true;
+    try {
+      let items = queue();
+      while (items.length) {
+        const action = items[0];
+        let result;
+        try {
+          result = await call('action', action);
+        } catch (error) {
+          setOnline(false);
+          setTimeout(flush, 3000);
+          return;
+        }
+        if (result.status >= 500 || result.status === 401) {
+          setOnline(result.status !== 401 ? false : true);
+          if (result.status === 401) {
+            log('This terminal was revoked: ask an administrator.', 'refused');
+          } else {
+            setTimeout(flush, 3000);
+          }
+          return;
+        }
+        setOnline(true);
+        items = queue().slice(1);
+        saveQueue(items);
+        const outcome = result.body;
+        const replay = outcome.replayed ? ' (already received)' : '';
+        if (outcome.accepted) {
+          log(`✓ ${describe(action)} accepted${replay}`, 'accepted');
+        } else {
+          log(`✗ ${describe(action)} refused: ${outcome.error}${replay}`,
+            'refused');
+        }
+      }
+      await refresh();
+    } finally {
+      flushing = false;
+    }
+  }
+
+  function act(kind, extra) {
+    const operator = currentOperator();
+    if (!operator) {
+      log('Sign in first.', 'refused');
+      return;
+    }
+    const action = Object.assign({
+      action_id: newId(),
+      kind: kind,
+      work: currentWork,
+      employee: operator,
+      client_time: new Date().toISOString(),
+    }, extra || {});
+    const items = queue();
+    items.push(action);
+    saveQueue(items);
+    log(`… ${describe(action)} sent`, 'queued');
+    flush();
+  }
+
+  function currentOperator() {
+    const id = parseInt(localStorage.getItem(currentName), 10);
+    if (state && state.operators.some((o) => o.id === id)) {
+      return id;
+    }
+    return state && state.operators.length ? state.operators[0].id : null;
+  }
+
+  function findWork(id) {
+    if (!state) {
+      return null;
+    }
+    for (const center of state.work_centers) {
+      for (const work of center.works) {
+        if (work.id === id) {
+          return work;
+        }
+      }
+    }
+    return null;
+  }
+
+  function option(select, value, text) {
+    const element = document.createElement('option');
+    element.value = value;
+    element.textContent = text;
+    select.append(element);
+  }
+
+  function render() {
+    $('terminal-name').textContent = state.terminal.name;
+    const list = $('operator-list');
+    list.replaceChildren();
+    const current = currentOperator();
+    for (const operator of state.operators) {
+      const span = document.createElement('span');
+      span.className = 'operator';
+      const pick = document.createElement('button');
+      pick.type = 'button';
+      pick.textContent = operator.name;
+      pick.className = operator.id === current ? 'current' : '';
+      pick.addEventListener('click', () => {
+        localStorage.setItem(currentName, operator.id);
+        render();
+      });
+      const out = document.createElement('button');
+      out.type = 'button';
+      out.textContent = 'Sign out';
+      out.addEventListener('click', async () => {
+        await call('sign_out', {employee: operator.id});
+        await refresh();
+      });
+      span.append(pick, out);
+      list.append(span);
+    }
+    if (!state.operators.length) {
+      list.textContent = 'Nobody is signed in.';
+    }
+
+    const centers = $('work-centers');
+    centers.replaceChildren();
+    for (const center of state.work_centers) {
+      const title = document.createElement('h3');
+      title.textContent = center.name;
+      centers.append(title);
+      for (const work of center.works) {
+        const card = document.createElement('button');
+        card.type = 'button';
+        card.className = 'work-card' + (work.ready ? '' : ' blocked');
+        card.dataset.work = work.id;
+        card.textContent = `${work.operation} — ${work.production}: ` +
+          `${work.good} good of ${work.quantity}, ${work.state}`;
+        const reasons = document.createElement('span');
+        reasons.className = 'reasons';
+        reasons.textContent = work.ready ? 'Ready' :
+          `Blocked: ${work.blocking_reasons.join('; ')}`;
+        card.append(reasons);
+        card.addEventListener('click', () => openWork(work.id));
+        centers.append(card);
+      }
+      if (!center.works.length) {
+        centers.append('No open work.');
+      }
+    }
+    for (const [id, reasons] of [['pause-reason', state.pause_reasons],
+      ['scrap-reason', state.scrap_reasons]]) {
+      const select = $(id);
+      const value = select.value;
+      select.replaceChildren();
+      for (const reason of reasons) {
+        option(select, reason.code, `${reason.code} ${reason.name}`);
+      }
+      select.value = value || (reasons[0] && reasons[0].code) || '';
+    }
+    if (currentWork) {
+      renderWork();
+    }
+  }
+
+  function renderWork() {
+    const work = findWork(currentWork);
+    if (!work) {
+      $('work-status').textContent = 'This work is no longer open.';
+      return;
+    }
+    $('work-title').textContent = `${work.operation} — ${work.production}`;
+    $('work-status').textContent =
+      `${work.state}: ${work.good} good, ${work.scrap} scrap, ` +
+      `${work.remaining} to make.` +
+      (work.ready ? '' : ` Blocked: ${work.blocking_reasons.join('; ')}`);
+  }
+
+  async function openWork(id) {
+    currentWork = id;
+    $('work').hidden = false;
+    $('dispatch').hidden = true;
+    renderWork();
+    const body = $('instruction-body');
+    try {
+      const result = await call('instructions', {work: id});
+      const instruction = result.body.instruction;
+      if (instruction) {
+        body.replaceChildren();
+        const head = document.createElement('strong');
+        head.textContent = `${instruction.title} (version ${instruction.version})`;
+        const text = document.createElement('pre');
+        text.textContent = instruction.content;
+        body.append(head, text);
+      } else {
+        body.textContent = 'No approved instructions.';
+      }
+    } catch (error) {
+      body.textContent = 'Instructions are not available offline.';
+    }
+  }
+
+  async function refresh() {
+    try {
+      const result = await call('state');
+      if (result.status === 401) {
+        $('pairing').hidden = false;
+        return;
+      }
+      if (result.status !== 200) {
+        return;
+      }
+      setOnline(true);
+      state = result.body;
+      render();
+    } catch (error) {
+      setOnline(false);
+    }
+  }
+
+  $('sign-in-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('sign-in-error').textContent = '';
+    try {
+      const result = await call('sign_in', {
+        badge: $('badge').value, pin: $('pin').value});
+      if (result.status === 200) {
+        localStorage.setItem(currentName, result.body.employee.id);
+        $('badge').value = '';
+        $('pin').value = '';
+        log(`${result.body.employee.name} signed in`, 'accepted');
+        await refresh();
+      } else {
+        $('sign-in-error').textContent = result.body.error;
+        $('pin').value = '';
+      }
+    } catch (error) {
+      $('sign-in-error').textContent = 'The server cannot be reached.';
+    }
+  });
+  // A keyboard-wedge scanner types the badge and presses Enter.
+  $('badge').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      $('pin').focus();
+    }
+  });
+  for (const button of document.querySelectorAll('[data-kind]')) {
+    button.addEventListener('click', () => act(button.dataset.kind));
+  }
+  $('pause-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    act('pause', {reason: $('pause-reason').value});
+  });
+  $('report-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const scrap = Number($('scrap').value || 0);
+    act('report', {
+      good: Number($('good').value || 0),
+      scraps: scrap ? [{reason: $('scrap-reason').value, quantity: scrap}] : [],
+      confirm_over_production: $('over').checked,
+    });
+    $('good').value = 0;
+    $('scrap').value = 0;
+    $('over').checked = false;
+  });
+  $('scan-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    act('scan', {code: $('scan').value});
+    $('scan').value = '';
+  });
+  $('problem-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    act('problem', {description: $('problem').value});
+    $('problem').value = '';
+  });
+  $('back').addEventListener('click', () => {
+    currentWork = null;
+    $('work').hidden = true;
+    $('dispatch').hidden = false;
+  });
+  document.addEventListener('pointerdown', () => { lastTouch = Date.now(); });
+  document.addEventListener('keydown', () => { lastTouch = Date.now(); });
+
+  setInterval(() => {
+    $('clock').textContent = new Date().toLocaleTimeString();
+    if (state && Date.now() - lastTouch >
+        state.terminal.idle_timeout * 60 * 1000 && currentWork) {
+      $('back').click();
+    }
+  }, 1000);
+  setInterval(() => { if (!flushing) { refresh(); } }, 15000);
+
+  if (!key) {
+    $('pairing').hidden = false;
+  }
+  saveQueue(queue());
+  refresh().then(flush);
+}());
