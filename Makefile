@@ -13,6 +13,7 @@ ADMIN_EMAIL ?= admin@example.com
 PG_URI ?= postgresql://postgres@127.0.0.1:5432/
 PYTEST_ARGS ?=
 export TRYTOND_CONFIG := $(CURDIR)/trytond.conf
+export TRYTOND_DATABASE__PATH := $(CURDIR)/var/db
 
 .PHONY: all venv sao browser demo demo-db serve test test-sqlite \
 	test-postgresql lint bench clean

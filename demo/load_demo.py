@@ -4,6 +4,7 @@
 The demo data is kept out of the modules: a plant installs empty.
 """
 import argparse
+import datetime as dt
 import os
 import sys
 
@@ -21,10 +22,13 @@ def main(argv=None):
         default=os.path.join(HERE, os.pardir, 'trytond.conf'))
     args = parser.parse_args(argv)
 
+    # proteus combines a bare database name with this URI.
+    os.environ.setdefault(
+        'TRYTOND_DATABASE_URI',
+        os.environ.get('TRYTOND_DATABASE__URI', 'sqlite://'))
     config = pconfig.set_trytond(args.database, config_file=args.config)
     from trytond.modules.company.tests.tools import create_company
-    from trytond.modules.mes_production.tests.tools import (
-        create_plant, create_production)
+    from trytond.modules.mes_production.tests.tools import create_plant
 
     Company = Model.get('company.company')
     if Company.find([]):
@@ -38,8 +42,9 @@ def main(argv=None):
 
     Employee = Model.get('company.employee')
     admin, = User.find([('login', '=', 'admin')])
-    supervisor = Employee(party=Party(name="Sam Supervisor"))
-    supervisor.party.save()
+    supervisor_party = Party(name="Sam Supervisor")
+    supervisor_party.save()
+    supervisor = Employee(party=supervisor_party)
     supervisor.save()
     admin.employees.append(Employee(supervisor.id))
     admin.employee = Employee(supervisor.id)
@@ -63,6 +68,53 @@ def main(argv=None):
             ('CHT', "Chatter marks"), ('DIM', "Out of dimension"),
             ('SCR', "Scratched surface"), ('MAT', "Material defect")]:
         ScrapReason(code=code, name=name).save()
+    PauseReason = Model.get('mes.pause.reason')
+    for code, name in [
+            ('TOOL', "Tool change"), ('MAT', "Waiting for material"),
+            ('BRK', "Break"), ('QC', "Waiting for inspection")]:
+        PauseReason(code=code, name=name).save()
+
+    # Operators sign in at terminals with their badge and PIN.
+    operator = plant.operator
+    operator.mes_badge = 'B-1001'
+    operator.mes_pin = '1234'
+    operator.save()
+    piotr_party = Party(name="Piotr Operator")
+    piotr_party.save()
+    piotr = Employee(party=piotr_party)
+    piotr.mes_badge = 'B-1002'
+    piotr.mes_pin = '5678'
+    piotr.save()
+
+    Group = Model.get('res.group')
+    terminal_user = User(name="Pump line terminal", login='terminal-pump')
+    terminal_user.groups.extend(Group.find([('name', '=', "MES Operator")]))
+    terminal_user.save()
+    Terminal = Model.get('mes.terminal')
+    terminal = Terminal(name="Pump line panel", code='PUMP1',
+        user=terminal_user)
+    terminal.work_centers.extend([plant.lathe, plant.bench])
+    terminal.save()
+
+    plant.turning.setup_time = dt.timedelta(minutes=30)
+    plant.turning.run_time = dt.timedelta(minutes=3)
+    plant.turning.save()
+    plant.assembling.setup_time = dt.timedelta(minutes=10)
+    plant.assembling.run_time = dt.timedelta(minutes=6)
+    plant.assembling.save()
+    Instruction = Model.get('mes.work.instruction')
+    for operation, title, content in [
+            (plant.turning, "Turn the drive shaft",
+                "1. Clamp the bar at 40 mm.\n"
+                "2. Turn to 25.00 mm (tolerance ±0.05).\n"
+                "3. Measure every 5th shaft."),
+            (plant.assembling, "Assemble the pump",
+                "1. Press the shaft into the housing.\n"
+                "2. Torque the cover screws to 12 Nm.")]:
+        instruction = Instruction(
+            operation=operation, title=title, content=content)
+        instruction.save()
+        instruction.click('approve')
 
     Characteristic = Model.get('mes.quality.characteristic')
     Characteristic(
@@ -78,15 +130,27 @@ def main(argv=None):
         data_type='uint32', role='counter')
     plc.save()
 
-    for quantity in (10, 25, 40):
-        create_production(plant, quantity=quantity)
+    Production = Model.get('production')
+    today = dt.date.today()
+    for days, quantity in enumerate((10, 25, 40), start=1):
+        production = Production(
+            product=plant.pump, bom=plant.bom, routing=plant.routing,
+            work_center=plant.plant, quantity=quantity,
+            planned_date=today + dt.timedelta(days=days),
+            planned_start_date=today)
+        production.click('wait')
+        production.click('assign_try')
 
     # The company and plant are configured: skip the first-login wizard.
     WizardItem = Model.get('ir.module.config_wizard.item')
     for item in WizardItem.find([('state', '=', 'open')]):
         item.state = 'done'
         item.save()
+    terminal.reload()
     print(f"Demo plant loaded into {args.database!r}.")
+    print("Operator terminal (badges B-1001 / PIN 1234, B-1002 / PIN 5678):")
+    print(f"  http://127.0.0.1:8000/{args.database}/mes/terminal/"
+        f"{terminal.code}#key={terminal.key}")
 
 
 if __name__ == '__main__':

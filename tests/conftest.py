@@ -45,5 +45,19 @@ def artefacts(request):
     return folder
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    # Keep a picture of every page a failed browser test left open.
+    if report.when == 'call' and report.failed and 'browser' in item.funcargs:
+        folder = ARTEFACTS / item.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for index, context in enumerate(item.funcargs['browser'].contexts):
+            for number, page in enumerate(context.pages):
+                page.screenshot(
+                    path=folder / f'failure-{index}-{number}.png')
+    return report
+
+
 def pytest_configure(config):
     Path(ARTEFACTS).mkdir(exist_ok=True)

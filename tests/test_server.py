@@ -28,8 +28,9 @@ def test_demo_plant_loaded(server):
     assert [c['name'] for c in centers] == ['Assembly Bench 1', 'Lathe 1']
     productions = proxy.model.production.search_read(
         [], 0, None, [('quantity', 'ASC')], ['quantity', 'state'], context)
+    # Components are reserved: the productions are ready to run.
     assert [(p['quantity'], p['state']) for p in productions] == [
-        (10, 'waiting'), (25, 'waiting'), (40, 'waiting')]
+        (10, 'assigned'), (25, 'assigned'), (40, 'assigned')]
 
 
 def test_wrong_password_refused(server):

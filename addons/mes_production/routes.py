@@ -20,7 +20,7 @@ from trytond import backend
 from trytond.exceptions import UserError, UserWarning
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response, with_pool
-from trytond.transaction import Transaction, check_access
+from trytond.transaction import Transaction, TransactionError, check_access
 from trytond.wsgi import app
 
 logger = logging.getLogger(__name__)
@@ -83,15 +83,21 @@ def _terminal_context(pool, code, key):
 
 def _in_transaction(pool, user, company, func, readonly=False):
     """Run func() in a transaction as the terminal's user with its access
-    rights; retry when the database reports a lock conflict."""
+    rights. Like trytond's own routes, restart it when it asks for row locks
+    (they are taken at its start) or the database reports a conflict."""
+    extras = {}
     for attempt in range(RETRIES):
         with Transaction().start(
                 pool.database_name, user, readonly=readonly,
-                context={'company': company, 'companies': [company]}
-                ) as transaction:
+                context={'company': company, 'companies': [company]},
+                **extras) as transaction:
             try:
                 with check_access():
                     result = func()
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
             except backend.DatabaseOperationalError:
                 transaction.rollback()
                 if attempt == RETRIES - 1:
@@ -100,6 +106,7 @@ def _in_transaction(pool, user, company, func, readonly=False):
                 continue
             transaction.commit()
             return result
+    raise RuntimeError("the transaction could not be completed")
 
 
 @app.route('/<database_name>/mes/terminal/<code>/api/<call>',
@@ -126,7 +133,17 @@ def terminal_api(request, pool, code, call):
     if handler is None:
         return error_response(
             f"Unknown call {call!r}.", HTTPStatus.NOT_FOUND)
-    return handler(pool, context, data)
+    try:
+        return handler(pool, context, data)
+    except (UserError, UserWarning) as error:
+        # with_pool would turn it into a misleading HTML 400.
+        return error_response(
+            error.message, HTTPStatus.UNPROCESSABLE_ENTITY)
+    except Exception:
+        logger.exception("terminal %s: %s failed", code, call)
+        return error_response(
+            "The server failed to process the request; it was not applied.",
+            HTTPStatus.INTERNAL_SERVER_ERROR)
 
 
 def _call_state(pool, context, data):

@@ -11,6 +11,7 @@ import hmac
 import json
 import secrets
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -268,9 +269,7 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     'mes_production.msg_terminal_work_unknown',
                     work=data.get('work')))
         work, = works
-        # Serialize the actions on one work: two operators starting it at
-        # once are applied one after the other.
-        Work.lock([work])
+        self._serialize(work)
         with Transaction().set_context(employee=employee.id):
             result = getattr(self, f'_do_{kind}')(work, employee, data)
         session.last_seen_at = dt.datetime.now()
@@ -287,6 +286,21 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     'result': json.dumps(result),
                     }])
         return result
+
+    @staticmethod
+    def _serialize(work):
+        """Apply the actions on one work one after the other: of two
+        operators starting it at once, the second sees the first's start."""
+        pool = Pool()
+        Work = pool.get('production.work')
+        Work.lock([work])
+        if backend.name == 'sqlite':
+            # Python's sqlite3 begins the (IMMEDIATE) transaction only at the
+            # first write and the backend's row lock is a no-op: write first
+            # so that the reads that follow hold the database's write lock.
+            table = Work.__table__()
+            Transaction().connection.cursor().execute(*table.update(
+                    [table.id], [table.id], where=table.id == work.id))
 
     def refuse(self, data, message):
         "Record that an action was refused, so that a replay says why again."

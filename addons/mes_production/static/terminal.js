@@ -123,6 +123,10 @@
     } finally {
       flushing = false;
     }
+    // An action tapped during the refresh above is still waiting.
+    if (queue().length && navigator.onLine !== false) {
+      setTimeout(flush, 0);
+    }
   }
 
   function act(kind, extra) {
@@ -370,7 +374,13 @@
       $('back').click();
     }
   }, 1000);
-  setInterval(() => { if (!flushing) { refresh(); } }, 15000);
+  setInterval(() => {
+    if (queue().length) {
+      flush();
+    } else if (!flushing) {
+      refresh();
+    }
+  }, 15000);
 
   if (!key) {
     $('pairing').hidden = false;

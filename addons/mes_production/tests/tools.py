@@ -91,8 +91,9 @@ def create_plant(config=None, component_stock=100, prefix=''):
             product=product, lot=lot, quantity=component_stock)
     inventory.click('confirm')
 
-    operator = Employee(party=Party(name=f'{prefix}Olga Operator'))
-    operator.party.save()
+    operator_party = Party(name=f'{prefix}Olga Operator')
+    operator_party.save()
+    operator = Employee(party=operator_party)
     operator.save()
 
     return SimpleNamespace(

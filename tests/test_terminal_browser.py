@@ -1,0 +1,127 @@
+"""Operators on the terminal, in headless Debian chromium."""
+import re
+
+from .terminal_client import admin_rpc, new_production, terminal_key
+
+
+def open_terminal(browser, server, artefacts=None):
+    key = terminal_key(server, 'PUMP1')
+    page = browser.new_page(viewport={'width': 1024, 'height': 768})
+    base = f'{server.url}/{server.database}/mes/terminal/PUMP1'
+    # An administrator pairs the panel once: the key stays in the browser.
+    page.goto(f'{base}#key={key}')
+    page.get_by_role('heading', name='Sign in').wait_for()
+    if artefacts:
+        page.screenshot(path=artefacts / '1-sign-in.png')
+    return page
+
+
+def sign_in(page, badge='B-1001', pin='1234', name='Olga Operator'):
+    # A keyboard-wedge scanner types the badge and Enter.
+    page.locator('#badge').fill(badge)
+    page.locator('#badge').press('Enter')
+    page.locator('#pin').fill(pin)
+    page.get_by_role('button', name='Sign in').click()
+    page.locator('#operator-list').get_by_role('button', name=name).wait_for()
+
+
+def read_work(server, work_id):
+    proxy = admin_rpc(server)
+    context = proxy.model.res.user.get_preferences(True, {})
+    work, = proxy.model.production.work.read(
+        [work_id], ['state', 'cycles', 'production'], context)
+    cycles = proxy.model.production.work.cycle.read(
+        work['cycles'], ['run_by.rec_name', 'good_quantity', 'scraps',
+            'state'], context)
+    return proxy, context, work, cycles
+
+
+def test_operator_runs_a_work_on_the_terminal(server, browser, artefacts):
+    works = new_production(server, 25)
+    page = open_terminal(browser, server, artefacts)
+    sign_in(page)
+    page.screenshot(path=artefacts / '2-signed-in.png')
+
+    page.locator(f'.work-card[data-work="{works["Turn shaft"]}"]').click()
+    page.locator('#work-title').wait_for()
+    page.get_by_role('button', name='Start', exact=True).click()
+    outcomes = page.locator('#outcomes')
+    outcomes.get_by_text(re.compile('start Turn shaft .* accepted')).wait_for()
+    page.screenshot(path=artefacts / '3-started.png')
+
+    page.locator('#good').fill('10')
+    page.locator('#scrap').fill('1')
+    page.locator('#scrap-reason').select_option('CHT')
+    page.get_by_role('button', name='Report').click()
+    outcomes.get_by_text(re.compile('report .* accepted')).wait_for()
+    page.get_by_text('10 good, 1 scrap, 14 to make').wait_for()
+    page.screenshot(path=artefacts / '4-reported.png')
+
+    page.locator('#scan').fill('S-0001')
+    page.locator('#scan').press('Enter')
+    outcomes.get_by_text(re.compile('scan .* accepted')).wait_for()
+    page.locator('#scan').fill('NO-SUCH-LOT')
+    page.locator('#scan').press('Enter')
+    outcomes.get_by_text(
+        re.compile('refused: No lot is known by the code "NO-SUCH-LOT"')
+        ).wait_for()
+    page.screenshot(path=artefacts / '5-scanned.png')
+
+    page.get_by_role('button', name='Finish').click()
+    outcomes.get_by_text(re.compile('finish .* accepted')).wait_for()
+    page.screenshot(path=artefacts / '6-finished.png')
+
+    # What the terminal did is in the database.
+    proxy, context, work, cycles = read_work(server, works['Turn shaft'])
+    assert work['state'] == 'finished'
+    assert [(c['run_by.']['rec_name'], c['good_quantity'], c['state'])
+        for c in cycles] == [('Olga Operator', 10.0, 'done')]
+    scraps = proxy.model.mes.work.cycle.scrap.read(
+        cycles[0]['scraps'], ['reason.code', 'quantity'], context)
+    assert [(s['reason.']['code'], s['quantity']) for s in scraps] == [
+        ('CHT', 1.0)]
+    production, = proxy.model.production.read(
+        [work['production']], ['inputs'], context)
+    moves = proxy.model.stock.move.read(
+        production['inputs'], ['product.rec_name', 'lot.number'], context)
+    assert {m['product.']['rec_name']: (m['lot.'] or {}).get('number')
+        for m in moves}['Drive Shaft'] == 'S-0001'
+
+
+def test_taps_survive_a_network_outage(server, browser, artefacts):
+    works = new_production(server, 12)
+    page = open_terminal(browser, server)
+    sign_in(page, 'B-1002', '5678', 'Piotr Operator')
+    page.locator(f'.work-card[data-work="{works["Turn shaft"]}"]').click()
+    page.locator('#work-title').wait_for()
+
+    # The network goes away: every call to the server fails.
+    page.route('**/api/**', lambda route: route.abort('internetdisconnected'))
+    page.get_by_role('button', name='Start', exact=True).click()
+    page.locator('#good').fill('5')
+    page.get_by_role('button', name='Report').click()
+    page.locator('#good').fill('50')
+    page.get_by_role('button', name='Report').click()
+    page.get_by_text('Offline: actions are kept').wait_for()
+    page.get_by_text('(3 waiting)').wait_for()
+    page.screenshot(path=artefacts / '1-offline.png')
+    _, _, work, cycles = read_work(server, works['Turn shaft'])
+    assert cycles == []
+
+    # It comes back: the taps are sent in order, each applied once; the
+    # over-production is refused with its reason.
+    page.unroute('**/api/**')
+    outcomes = page.locator('#outcomes')
+    outcomes.get_by_text(re.compile('start .* accepted')).wait_for(
+        timeout=20_000)
+    outcomes.get_by_text(re.compile(
+        'report .* refused: To report 50.0 .* confirm the over-production'
+        )).wait_for(timeout=20_000)
+    page.get_by_text('Online', exact=True).wait_for()
+    assert page.locator('#queued').inner_text() == ''
+    page.screenshot(path=artefacts / '2-back-online.png')
+
+    _, _, work, cycles = read_work(server, works['Turn shaft'])
+    assert [(c['run_by.']['rec_name'], c['good_quantity'])
+        for c in cycles] == [('Piotr Operator', 5.0)]
+    assert work['state'] == 'running'
