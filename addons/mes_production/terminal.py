@@ -336,7 +336,8 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Cycle = pool.get('production.work.cycle')
         # The terminal's account is shared: the operator is who signed in.
-        cycle = Cycle(work=work, run_by=employee)
+        cycle = Cycle(
+            work=work, run_by=employee, started_at=dt.datetime.now())
         cycle.save()
         Cycle.run([cycle])
         return cycle

@@ -1,10 +1,12 @@
 # This file is part of Tryton MES.  See README.md for license terms.
 import datetime as dt
 from collections import defaultdict
+from typing import NamedTuple
 
 from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -17,6 +19,15 @@ from .exceptions import DispatchError, QuantityError
 from .scheduling import dispatch_key, waits_for_predecessor
 
 OPEN_STATES = ('request', 'draft', 'waiting', 'running')
+
+
+class DispatchRow(NamedTuple):
+    "What readiness hooks know of a work, read in one query."
+    id: int
+    state: str
+    production: int
+    work_center: int | None
+    operation: int
 
 
 class Work(metaclass=PoolMeta):
@@ -121,7 +132,7 @@ class Work(metaclass=PoolMeta):
         scrap = Scrap.__table__()
         cursor = Transaction().connection.cursor()
         totals = defaultdict(lambda: [0.0, 0.0])
-        for sub_ids in grouped_slice(work_ids):
+        for sub_ids in grouped_slice(work_ids, backend.MAX_QUERY_PARAMS):
             sub_ids = list(sub_ids)
             cursor.execute(*cycle.select(
                     cycle.work, Sum(Coalesce(cycle.good_quantity, 0)),
@@ -170,18 +181,37 @@ class Work(metaclass=PoolMeta):
     @classmethod
     def get_blocking_reasons(cls, works):
         "Return {work id: [reason, ...]}; an empty list means ready."
+        return cls.blocking_reasons_of(
+            cls.dispatch_rows([w.id for w in works]))
+
+    @classmethod
+    def dispatch_rows(cls, work_ids):
+        work = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        rows = []
+        for sub_ids in grouped_slice(work_ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*work.select(
+                    work.id, work.state, work.production, work.work_center,
+                    work.operation,
+                    where=reduce_ids(work.id, list(sub_ids))))
+            rows.extend(DispatchRow(*r) for r in cursor)
+        return rows
+
+    @classmethod
+    def blocking_reasons_of(cls, rows):
         reasons = defaultdict(list)
-        for work_id, messages in cls._get_blocking_reasons(works).items():
+        for work_id, messages in cls._get_blocking_reasons(rows).items():
             reasons[work_id].extend(messages)
         return reasons
 
     @classmethod
-    def _get_blocking_reasons(cls, works):
+    def _get_blocking_reasons(cls, rows):
         """Return {work id: [reason, ...]} of the works that may not start.
 
         The one hook of dispatch readiness: other modules extend it with
-        their own reasons (a quality hold, a machine down...) and must stay
-        set-based, as the dispatch list calls it for thousands of works."""
+        their own reasons (a quality hold, a machine down...). It gets
+        DispatchRow tuples, not records, and must stay set-based: the
+        dispatch list calls it for thousands of works."""
         pool = Pool()
         Production = pool.get('production')
         Operation = pool.get('production.routing.operation')
@@ -191,13 +221,13 @@ class Work(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
 
         reasons = defaultdict(list)
-        works = [w for w in works if w.state in OPEN_STATES]
-        if not works:
+        rows = [r for r in rows if r.state in OPEN_STATES]
+        if not rows:
             return reasons
-        production_ids = {w.production.id for w in works}
+        production_ids = {r.production for r in rows}
         siblings = defaultdict(list)
         states = {}
-        for sub_ids in grouped_slice(production_ids):
+        for sub_ids in grouped_slice(production_ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*work.join(
                     production, condition=work.production == production.id
                     ).join(operation, condition=work.operation == operation.id
@@ -215,13 +245,13 @@ class Work(metaclass=PoolMeta):
         all_ids = [s[1] for group in siblings.values() for s in group]
         reported = cls.reported_quantities(all_ids)
 
-        for w in works:
-            production_state, number = states[w.production.id]
+        for w in rows:
+            production_state, number = states[w.production]
             if production_state not in {'assigned', 'running'}:
                 reasons[w.id].append(gettext(
                         'mes_production.msg_work_components_unavailable',
-                        production=number or w.production.id))
-            ordered = sorted(siblings[w.production.id])
+                        production=number or w.production))
+            ordered = sorted(siblings[w.production])
             index = [s[1] for s in ordered].index(w.id)
             if index:
                 _, pred_id, pred_state, pred_completed, pred_name = (
@@ -268,7 +298,7 @@ class Work(metaclass=PoolMeta):
                 work.id, work.priority, work.planned_start,
                 production.planned_date, work.dispatch_sequence,
                 work.state, operation.name, production.number,
-                production.quantity, work.production,
+                production.quantity, work.production, work.operation,
                 where=(work.work_center == work_center_id)
                 & work.state.in_(OPEN_STATES)
                 & (production.state.in_(
@@ -278,12 +308,13 @@ class Work(metaclass=PoolMeta):
                 r[1], _as_datetime(r[2]), _as_date(r[3]), r[4], r[0]))
         if limit:
             rows = rows[:limit]
-        works = cls.browse([r[0] for r in rows])
-        reasons = cls.get_blocking_reasons(works)
+        reasons = cls.blocking_reasons_of([
+                DispatchRow(r[0], r[5], r[9], work_center_id, r[10])
+                for r in rows])
         reported = cls.reported_quantities([r[0] for r in rows])
         result = []
         for (id_, priority, planned_start, due, sequence, state, op_name,
-                number, quantity, production_id) in rows:
+                number, quantity, production_id, _) in rows:
             good, scrap = reported.get(id_, (0.0, 0.0))
             result.append({
                     'id': id_,
@@ -390,10 +421,9 @@ class WorkCycle(metaclass=PoolMeta):
         pool = Pool()
         Work = pool.get('production.work')
         Work.check_ready(list({c.work for c in cycles}))
-        now = dt.datetime.now()
-        for cycle in cycles:
-            cycle.started_at = now
-        cls.save(cycles)
+        to_stamp = [c for c in cycles if not c.started_at]
+        if to_stamp:
+            cls.write(to_stamp, {'started_at': dt.datetime.now()})
         super().run(cycles)
 
     @classmethod
