@@ -1,10 +1,18 @@
 # This file is part of Tryton MES.  See README.md for license terms.
+import datetime as dt
+
+from sql.aggregate import Sum
+from sql.conditionals import Coalesce
+
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, tree)
+from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
+from . import oee
 from .exceptions import EquipmentValidationError
 
 KINDS = [
@@ -40,6 +48,14 @@ class Equipment(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
             ('ideal_cycle_time', '>', 0),
             ],
         help="Seconds per unit at the machine's nameplate speed.")
+    small_stop_threshold = fields.Integer(
+        "Small Stop Threshold", required=True,
+        domain=[('small_stop_threshold', '>=', 0)],
+        help="Stops shorter than these seconds are small stops: a speed "
+        "loss, not downtime.")
+    states = fields.One2Many(
+        'mes.equipment.state', 'equipment', "State Log", readonly=True,
+        filter=[('superseded_by', '=', None)])
     status = fields.Selection([
             ('operational', "Operational"),
             ('maintenance', "Under Maintenance"),
@@ -55,6 +71,7 @@ class Equipment(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
                 'mes_equipment.msg_equipment_code_unique'),
             ]
         cls._order.insert(0, ('code', 'ASC'))
+        cls.__rpc__.update({'oee': RPC()})
 
     @classmethod
     def default_company(cls):
@@ -67,6 +84,86 @@ class Equipment(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     @classmethod
     def default_status(cls):
         return 'operational'
+
+    @classmethod
+    def default_small_stop_threshold(cls):
+        return 120
+
+    @classmethod
+    def oee(cls, equipment_ids, start, end):
+        """RPC: the OEE figures of each machine over [start, end) with the
+        times (seconds) and counts behind them and the loss per class."""
+        results = cls.compute_oee(cls.browse(equipment_ids), start, end)
+        figures = {}
+        for equipment_id, (result, losses) in results.items():
+            figures[equipment_id] = {
+                'availability': result.availability,
+                'performance': result.performance,
+                'quality': result.quality,
+                'oee': result.oee,
+                'teep': result.teep,
+                'calendar_time': result.calendar_time,
+                'planned_time': result.planned_time,
+                'run_time': result.run_time,
+                'total_count': result.total_count,
+                'good_count': result.good_count,
+                'losses': losses,
+                }
+        return figures
+
+    @classmethod
+    def compute_oee(cls, equipments, start, end):
+        """Return {equipment id: oee.OEE} over [start, end) from the state
+        log and the counts, each gathered in one query, and the loss time
+        per loss class."""
+        pool = Pool()
+        State = pool.get('mes.equipment.state')
+        Count = pool.get('mes.equipment.count')
+        ids = [e.id for e in equipments]
+        intervals = {}
+        for equipment, begin, finish, state, loss_class in State.intervals(
+                ids, start, end):
+            intervals.setdefault(equipment, []).append(
+                (max(begin, start), finish, state, loss_class))
+        count = Count.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*count.select(
+                count.equipment, Sum(count.total), Sum(count.reject),
+                Sum(Coalesce(count.startup_reject, 0)),
+                where=count.equipment.in_(ids)
+                & (count.at >= start) & (count.at < end),
+                group_by=[count.equipment]))
+        counts = {e: (t or 0, r or 0, s or 0) for e, t, r, s in cursor}
+        seconds = (end - start).total_seconds()
+        results = {}
+        for equipment in equipments:
+            rows = intervals.get(equipment.id, [])
+            starts = [(r[0] - start).total_seconds() for r in rows]
+            ends = [(r[1] - start).total_seconds() for r in rows]
+            states = [oee.STATE_INDEX[r[2]] for r in rows]
+            total, reject, startup = counts.get(equipment.id, (0, 0, 0))
+            result = oee.window_oee(
+                starts, ends, states, 0, seconds, total, total - reject,
+                equipment.ideal_cycle_time or 0,
+                small_stop_threshold=equipment.small_stop_threshold or 0)
+            stop_times = {}
+            small_stop_time = 0.0
+            for (begin, finish, state, loss_class), s, e in zip(
+                    rows, starts, ends):
+                length = max(min(e, seconds) - max(s, 0), 0)
+                if state == 'running' or state == 'planned_stop':
+                    continue
+                if (state == 'down' and finish - begin < dt.timedelta(
+                            seconds=equipment.small_stop_threshold or 0)):
+                    small_stop_time += length
+                    continue
+                stop_class = loss_class or (
+                    'setup_adjustment' if state == 'setup' else 'breakdown')
+                stop_times[stop_class] = stop_times.get(stop_class, 0) + length
+            results[equipment.id] = (result, oee.loss_times(
+                    result, stop_times, small_stop_time=small_stop_time,
+                    startup_rejects=startup))
+        return results
 
     def get_rec_name(self, name):
         return f'[{self.code}] {self.name}'

@@ -4,3 +4,7 @@ from trytond.model.exceptions import ValidationError
 
 class EquipmentValidationError(ValidationError):
     pass
+
+
+class StateLogError(ValidationError):
+    pass
