@@ -75,9 +75,13 @@ test-sqlite: venv sao browser
 		DB_CACHE=$(CURDIR)/var/test-cache-sqlite \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The test cache is keyed by module names only, not by code: a cache kept
+# between runs (template databases on the server included) would test an old
+# schema. Each run starts a fresh folder of dumps.
 test-postgresql: venv sao browser
+	rm -rf var/test-cache-postgresql && mkdir -p var/test-cache-postgresql
 	TRYTOND_DATABASE_URI=$(PG_URI) TRYTOND_DATABASE__URI=$(PG_URI) \
-		DB_NAME=mes_test_$$$$ DB_CACHE=$(PG_URI) \
+		DB_NAME=mes_test_$$$$ DB_CACHE=$(CURDIR)/var/test-cache-postgresql \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

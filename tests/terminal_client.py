@@ -64,21 +64,23 @@ def new_production(server, quantity):
     on_change calls); return {operation name: work id}."""
     from proteus import Model
     from proteus import config as pconfig
-    config = pconfig.set_xmlrpc(
-        f'http://admin:{ADMIN_PASSWORD}@127.0.0.1:{server.port}'
-        f'/{server.database}/rpc/')
-    Production = Model.get('production', config=config)
-    Product = Model.get('product.product', config=config)
-    WorkCenter = Model.get('production.work.center', config=config)
-    BOM = Model.get('production.bom', config=config)
-    Routing = Model.get('production.routing', config=config)
-    pump, = Product.find([('name', '=', 'Pump P-100')])
-    plant, = WorkCenter.find([('name', '=', 'Plant')])
-    bom, = BOM.find([('name', '=', 'Pump P-100')])
-    routing, = Routing.find([('name', '=', 'Pump P-100')])
-    production = Production(
-        product=pump, bom=bom, routing=routing, work_center=plant)
-    production.quantity = quantity
-    production.click('wait')
-    production.click('assign_try')
-    return {w.operation.name: w.id for w in production.works}
+    # One login, then the session: Basic auth would check the password
+    # (a deliberately slow hash) on every call.
+    with pconfig.set_xmlrpc_session(
+            f'http://127.0.0.1:{server.port}/{server.database}/rpc/',
+            'admin', ADMIN_PASSWORD) as config:
+        Production = Model.get('production', config=config)
+        Product = Model.get('product.product', config=config)
+        WorkCenter = Model.get('production.work.center', config=config)
+        BOM = Model.get('production.bom', config=config)
+        Routing = Model.get('production.routing', config=config)
+        pump, = Product.find([('name', '=', 'Pump P-100')])
+        plant, = WorkCenter.find([('name', '=', 'Plant')])
+        bom, = BOM.find([('name', '=', 'Pump P-100')])
+        routing, = Routing.find([('name', '=', 'Pump P-100')])
+        production = Production(
+            product=pump, bom=bom, routing=routing, work_center=plant)
+        production.quantity = quantity
+        production.click('wait')
+        production.click('assign_try')
+        return {w.operation.name: w.id for w in production.works}

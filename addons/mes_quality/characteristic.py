@@ -1,10 +1,18 @@
 # This file is part of Tryton MES.  See README.md for license terms.
+import json
+import math
+
+import numpy as np
+
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.rpc import RPC
+from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import CharacteristicValidationError
+from . import spc
+from .exceptions import CharacteristicValidationError, LimitError
 
 VARIABLE_CHARTS = {'xbar_r', 'xbar_s', 'i_mr'}
 ATTRIBUTE_CHARTS = {'p', 'np', 'c', 'u'}
@@ -48,10 +56,184 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     subgroup_size = fields.Integer(
         "Subgroup Size", required=True,
         domain=[('subgroup_size', '>=', 1), ('subgroup_size', '<=', 25)])
+    rules = fields.MultiSelection(
+        [(code, rule.name) for code, rule in spc.RULES.items()], "Run Rules",
+        help="The rules that raise a violation on this chart.")
+    hold_on_violation = fields.Boolean(
+        "Hold on Violation",
+        help="A violation puts the measured lot and the work center on "
+        "hold until quality dispositions them.")
+    limits = fields.One2Many(
+        'mes.quality.limit', 'characteristic', "Control Limits",
+        readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__rpc__.update({'compute_limits': RPC(readonly=False)})
 
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
+
+    @classmethod
+    def default_rules(cls):
+        return ['nelson_1', 'nelson_2', 'nelson_3', 'nelson_5']
+
+    @classmethod
+    def default_hold_on_violation(cls):
+        return False
+
+    def current_limit(self):
+        pool = Pool()
+        Limit = pool.get('mes.quality.limit')
+        limits = Limit.search([
+                ('characteristic', '=', self.id),
+                ('state', '=', 'current'),
+                ], limit=1)
+        return limits[0] if limits else None
+
+    def chart_points(self, limit=None):
+        """The chart's points in time order: (value, [measurement ids]) of
+        each individual, or of each complete subgroup for X̄ charts."""
+        pool = Pool()
+        Measurement = pool.get('mes.quality.measurement')
+        table = Measurement.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.id, table.value, table.subgroup,
+                where=table.characteristic == self.id,
+                order_by=[table.measured_at.asc, table.id.asc]))
+        rows = cursor.fetchall()
+        if self.chart_type == 'i_mr' or self.subgroup_size == 1:
+            points = [(v, [i]) for i, v, _ in rows]
+        else:
+            groups = {}
+            order = []
+            for id_, value, subgroup in rows:
+                if subgroup not in groups:
+                    groups[subgroup] = []
+                    order.append(subgroup)
+                groups[subgroup].append((id_, value))
+            points = []
+            for subgroup in order:
+                members = groups[subgroup]
+                if subgroup is not None and len(members) == self.subgroup_size:
+                    points.append(
+                        ([v for _, v in members], [i for i, _ in members]))
+        return points[-limit:] if limit else points
+
+    @classmethod
+    def compute_limits(cls, characteristic_ids, reason, baseline=None):
+        """Phase I: compute the control limits from the last `baseline`
+        points (all by default) and freeze them; the limits before are kept
+        as history."""
+        pool = Pool()
+        Limit = pool.get('mes.quality.limit')
+        if not reason:
+            raise LimitError(gettext('mes_quality.msg_limit_reason'))
+        created = []
+        for characteristic in cls.browse(characteristic_ids):
+            points = characteristic.chart_points(baseline)
+            if len(points) < 2:
+                raise LimitError(gettext(
+                        'mes_quality.msg_limit_baseline',
+                        characteristic=characteristic.rec_name))
+            values = [p for p, _ in points]
+            if characteristic.chart_type == 'xbar_s':
+                limits = spc.xbar_s(values)
+            elif characteristic.chart_type == 'xbar_r':
+                limits = spc.xbar_r(values)
+            else:
+                limits = spc.i_mr(values)
+            Limit.write(Limit.search([
+                        ('characteristic', '=', characteristic.id),
+                        ('state', '=', 'current'),
+                        ]), {'state': 'superseded'})
+            created.extend(Limit.create([{
+                            'characteristic': characteristic.id,
+                            'centre': limits.location.centre,
+                            'lower': float(limits.location.lower),
+                            'upper': float(limits.location.upper),
+                            'point_sigma': float(limits.location.sigma),
+                            'dispersion_centre': limits.dispersion.centre,
+                            'dispersion_lower': float(limits.dispersion.lower),
+                            'dispersion_upper': float(limits.dispersion.upper),
+                            'sigma': limits.sigma,
+                            'sigma_method': limits.sigma_method,
+                            'baseline_points': len(points),
+                            'reason': reason,
+                            'state': 'current',
+                            }]))
+        return [l.id for l in created]
+
+    @classmethod
+    def monitor(cls, measurements):
+        """Phase II: judge the points the new measurements complete
+        against the frozen limits; record violations, raise alerts and put
+        holds where the characteristic says so."""
+        # The reaction is the system's: the operator who entered the value
+        # may not create alerts or holds.
+        with without_check_access():
+            cls._monitor(measurements)
+
+    @classmethod
+    def _monitor(cls, measurements):
+        pool = Pool()
+        Violation = pool.get('mes.quality.violation')
+        Alert = pool.get('quality.alert')
+        Hold = pool.get('mes.quality.hold')
+        by_characteristic = {}
+        for measurement in measurements:
+            by_characteristic.setdefault(
+                measurement.characteristic, []).append(measurement)
+        for characteristic, news in by_characteristic.items():
+            limit = characteristic.current_limit()
+            if not limit or not characteristic.rules:
+                continue
+            window = max(spc.RULES[c].window for c in characteristic.rules)
+            points = characteristic.chart_points(window + 1)
+            new_ids = {m.id for m in news}
+            if not points or not new_ids & set(points[-1][1]):
+                continue
+            values = [float(np.mean(p)) if isinstance(p, list) else p
+                for p, _ in points]
+            z = limit.standardize(values)
+            last = len(values) - 1
+            for violation in spc.evaluate_rules(z, characteristic.rules):
+                if violation.index != last:
+                    continue
+                ids = [i for index in violation.points
+                    for i in points[index][1]]
+                measurement = max(
+                    (m for m in news if m.id in points[last][1]),
+                    key=lambda m: m.id)
+                record, = Violation.create([{
+                            'characteristic': characteristic.id,
+                            'rule': violation.rule,
+                            'measurement': measurement.id,
+                            'points': json.dumps(ids),
+                            'limit': limit.id,
+                            }])
+                alert = Alert(
+                    origin=record, company=characteristic.company,
+                    title=record.rec_name,
+                    description=gettext(
+                        'mes_quality.msg_violation_alert',
+                        characteristic=characteristic.rec_name,
+                        rule=record.rule_string,
+                        value=values[last]))
+                alert.save()
+                if characteristic.hold_on_violation:
+                    Hold.create([{
+                                'lot': (measurement.lot.id
+                                    if measurement.lot else None),
+                                'work_center': (measurement.work_center.id
+                                    if measurement.work_center else None),
+                                'violation': record.id,
+                                'reason': record.rec_name,
+                                'company': characteristic.company.id,
+                                }])
 
     @classmethod
     def default_type_(cls):
@@ -90,3 +272,39 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
             raise CharacteristicValidationError(
                 gettext('mes_quality.msg_characteristic_limits',
                     characteristic=self.rec_name))
+
+
+class Limit(ModelSQL, ModelView):
+    "Control limits of a characteristic, frozen from a baseline."
+    __name__ = 'mes.quality.limit'
+    characteristic = fields.Many2One(
+        'mes.quality.characteristic', "Characteristic", required=True,
+        ondelete='CASCADE', readonly=True)
+    centre = fields.Float("Centre Line", readonly=True)
+    lower = fields.Float("Lower Control Limit", readonly=True)
+    upper = fields.Float("Upper Control Limit", readonly=True)
+    point_sigma = fields.Float("σ of a Point", readonly=True)
+    dispersion_centre = fields.Float("Dispersion Centre", readonly=True)
+    dispersion_lower = fields.Float("Dispersion Lower Limit", readonly=True)
+    dispersion_upper = fields.Float("Dispersion Upper Limit", readonly=True)
+    sigma = fields.Float("σ Within", readonly=True)
+    sigma_method = fields.Char("σ Estimate", readonly=True)
+    baseline_points = fields.Integer("Baseline Points", readonly=True)
+    reason = fields.Char("Reason", required=True, readonly=True)
+    state = fields.Selection([
+            ('current', "Current"),
+            ('superseded', "Superseded"),
+            ], "State", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    def standardize(self, values):
+        values = np.asarray(values, dtype=float)
+        if not self.point_sigma:
+            return np.where(values == self.centre, 0.0,
+                np.sign(values - self.centre) * math.inf)
+        return (values - self.centre) / self.point_sigma
+

@@ -1,0 +1,46 @@
+# This file is part of Tryton MES.  See README.md for license terms.
+from trytond.i18n import gettext
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class Production(metaclass=PoolMeta):
+    __name__ = 'production'
+
+    @classmethod
+    def _get_lot_refusal(cls, production, lot):
+        pool = Pool()
+        Hold = pool.get('mes.quality.hold')
+        reason = super()._get_lot_refusal(production, lot)
+        if reason:
+            return reason
+        holds = Hold.search([
+                ('lot', '=', lot.id), ('state', '=', 'open')], limit=1)
+        if holds:
+            return gettext('mes_quality.msg_lot_on_hold',
+                lot=lot.rec_name, reason=holds[0].reason)
+
+
+class Work(metaclass=PoolMeta):
+    __name__ = 'production.work'
+
+    @classmethod
+    def _get_blocking_reasons(cls, rows):
+        pool = Pool()
+        Hold = pool.get('mes.quality.hold')
+        reasons = super()._get_blocking_reasons(rows)
+        centers = list({r.work_center for r in rows if r.work_center})
+        if not centers:
+            return reasons
+        hold = Hold.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*hold.select(
+                hold.work_center, hold.reason,
+                where=hold.work_center.in_(centers) & (hold.state == 'open')))
+        held = {}
+        for center, reason in cursor:
+            held.setdefault(center, []).append(gettext(
+                    'mes_quality.msg_work_quality_hold', reason=reason))
+        for row in rows:
+            reasons[row.id].extend(held.get(row.work_center, []))
+        return reasons
