@@ -35,6 +35,33 @@ class GenealogyEdge(ModelSQL, ModelView):
         return Transaction().context.get('company')
 
     @classmethod
+    def record_productions(cls, productions):
+        """Link the lots each production consumed to the lots it made.
+        An input lot is shared over the output lots in proportion to their
+        quantities."""
+        to_create = []
+        for production in productions:
+            inputs = [m for m in production.inputs
+                if m.state == 'done' and m.lot]
+            outputs = [m for m in production.outputs
+                if m.state == 'done' and m.lot]
+            total = sum(m.quantity for m in outputs)
+            for output in outputs:
+                share = output.quantity / total if total else 0
+                for input_ in inputs:
+                    if input_.lot == output.lot:
+                        continue
+                    to_create.append({
+                            'input_lot': input_.lot.id,
+                            'output_lot': output.lot.id,
+                            'quantity': input_.quantity * share,
+                            'production': production.id,
+                            'company': production.company.id,
+                            })
+        if to_create:
+            cls.create(to_create)
+
+    @classmethod
     def validate_fields(cls, edges, field_names):
         super().validate_fields(edges, field_names)
         for edge in edges:
