@@ -87,8 +87,11 @@ test-postgresql: venv sao browser
 lint: venv
 	$(BIN)/ruff check .
 
+BENCHMARKS := spc oee dispatch genealogy
+
 bench: venv
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	for b in $(BENCHMARKS); do \
+		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf var build *.egg-info

@@ -4,6 +4,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
+from . import labels
 from .trace import trace_query
 
 MAX_DEPTH = 50
@@ -23,7 +24,15 @@ class Lot(metaclass=PoolMeta):
                 'trace_backward': RPC(),
                 'trace_forward': RPC(),
                 'recall': RPC(),
+                'label': RPC(),
                 })
+
+    @classmethod
+    def label(cls, lot_ids, size='50x25'):
+        "PNG labels with a QR code the terminal scans, per lot (RPC)."
+        return {lot.id: labels.label_png(
+                    lot.number, lot.product.rec_name, size=size)
+            for lot in cls.browse(lot_ids)}
 
     @classmethod
     def _trace(cls, lot_ids, depth, direction):
