@@ -1,6 +1,7 @@
 # This file is part of Tryton MES.  See README.md for license terms.
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, tree)
+from trytond.modules.mes_production.reason import CodeNameMixin
 
 from .oee import LOSS_CLASSES
 
@@ -15,7 +16,8 @@ LOSS_CLASS_NAMES = {
     }
 
 
-class DowntimeReason(DeactivableMixin, tree(separator=' / '), ModelSQL,
+class DowntimeReason(
+        CodeNameMixin, DeactivableMixin, tree(separator=' / '), ModelSQL,
         ModelView):
     "Why a machine stopped, in a tree of any depth."
     __name__ = 'mes.downtime.reason'
@@ -40,5 +42,3 @@ class DowntimeReason(DeactivableMixin, tree(separator=' / '), ModelSQL,
             ]
         cls._order.insert(0, ('code', 'ASC'))
 
-    def get_rec_name(self, name):
-        return f'[{self.code}] {self.name}'

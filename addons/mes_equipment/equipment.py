@@ -7,6 +7,7 @@ from sql.conditionals import Coalesce
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, tree)
+from trytond.modules.mes_production.reason import CodeNameMixin
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -25,7 +26,9 @@ KINDS = [
 KIND_LEVEL = {kind: level for level, (kind, _) in enumerate(KINDS)}
 
 
-class Equipment(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
+class Equipment(
+        CodeNameMixin, DeactivableMixin, tree(separator=' / '), ModelSQL,
+        ModelView):
     __name__ = 'mes.equipment'
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True)
@@ -164,20 +167,6 @@ class Equipment(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
                     result, stop_times, small_stop_time=small_stop_time,
                     startup_rejects=startup))
         return results
-
-    def get_rec_name(self, name):
-        return f'[{self.code}] {self.name}'
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        if clause[1].startswith('!') or clause[1].startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('code',) + tuple(clause[1:]),
-            ('name',) + tuple(clause[1:]),
-            ]
 
     @classmethod
     def validate_fields(cls, equipments, field_names):

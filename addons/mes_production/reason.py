@@ -2,20 +2,9 @@
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 
 
-class _CodedReason(DeactivableMixin, ModelSQL, ModelView):
-    code = fields.Char("Code", required=True, strip=True,
-        help="Short code operators pick or scan on the terminal.")
-    name = fields.Char("Name", required=True, translate=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('code_unique', Unique(t, t.code),
-                'mes_production.msg_reason_code_unique'),
-            ]
-        cls._order.insert(0, ('code', 'ASC'))
+class CodeNameMixin:
+    "Records known by a short code and a name: \"[CODE] Name\"."
+    __slots__ = ()
 
     def get_rec_name(self, name):
         return f'[{self.code}] {self.name}'
@@ -30,6 +19,22 @@ class _CodedReason(DeactivableMixin, ModelSQL, ModelView):
             ('code',) + tuple(clause[1:]),
             ('name',) + tuple(clause[1:]),
             ]
+
+
+class _CodedReason(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
+    code = fields.Char("Code", required=True, strip=True,
+        help="Short code operators pick or scan on the terminal.")
+    name = fields.Char("Name", required=True, translate=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'mes_production.msg_reason_code_unique'),
+            ]
+        cls._order.insert(0, ('code', 'ASC'))
 
 
 class ScrapReason(_CodedReason):
