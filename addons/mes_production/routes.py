@@ -30,7 +30,7 @@ STATIC_TYPES = {
     '.css': 'text/css; charset=utf-8',
     '.svg': 'image/svg+xml',
     }
-RETRIES = 8
+RETRIES = 10
 
 
 def _json_default(value):
@@ -89,25 +89,27 @@ def _in_transaction(pool, user, company, func, readonly=False, lock=None):
     lock: {table: [ids]} to lock from the start, saving that restart."""
     extras = {'_lock_records': dict(lock)} if lock else {}
     for attempt in range(RETRIES):
-        with Transaction().start(
-                pool.database_name, user, readonly=readonly,
-                context={'company': company, 'companies': [company]},
-                **extras) as transaction:
-            try:
-                with check_access():
-                    result = func()
-            except TransactionError as error:
-                transaction.rollback()
-                error.fix(extras)
-                continue
-            except backend.DatabaseOperationalError:
-                transaction.rollback()
-                if attempt == RETRIES - 1:
-                    raise
-                time.sleep(0.02 * (attempt + 1))
-                continue
-            transaction.commit()
-            return result
+        try:
+            with Transaction().start(
+                    pool.database_name, user, readonly=readonly,
+                    context={'company': company, 'companies': [company]},
+                    **extras) as transaction:
+                try:
+                    with check_access():
+                        result = func()
+                except TransactionError as error:
+                    transaction.rollback()
+                    error.fix(extras)
+                    continue
+                transaction.commit()
+                return result
+        except backend.DatabaseOperationalError:
+            # A row lock held by a concurrent action on the same work (at
+            # the transaction's start or later), or a serialization
+            # failure: wait for it to finish, then run again.
+            if attempt == RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     raise RuntimeError("the transaction could not be completed")
 
 
