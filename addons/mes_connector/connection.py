@@ -1,8 +1,12 @@
 # This file is part of Tryton MES.  See README.md for license terms.
 from trytond.i18n import gettext
+import datetime as dt
+
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
 from .exceptions import TagValidationError
@@ -49,7 +53,152 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
     poll_interval = fields.Float(
         "Poll Interval", required=True, domain=[('poll_interval', '>', 0)],
         help="Seconds between two polls (or the OPC UA publishing interval).")
+    byte_order = fields.Selection([
+            ('big', "Big Endian"),
+            ('little', "Little Endian"),
+            ], "Byte Order", required=True,
+        states={'invisible': Eval('protocol') != 'modbus_tcp'})
+    word_order = fields.Selection([
+            ('big', "Big Endian (high word first)"),
+            ('little', "Little Endian (low word first)"),
+            ], "Word Order", required=True,
+        states={'invisible': Eval('protocol') != 'modbus_tcp'})
+    security_mode = fields.Selection([
+            ('none', "None"),
+            ('sign', "Basic256Sha256 - Sign"),
+            ('sign_encrypt', "Basic256Sha256 - Sign and Encrypt"),
+            ], "Security", required=True,
+        states={'invisible': Eval('protocol') != 'opcua'})
+    certificate = fields.Char(
+        "Client Certificate", states={
+            'invisible': Eval('security_mode', 'none') == 'none',
+            'required': Eval('security_mode', 'none') != 'none',
+            }, help="Path of the worker's certificate file (DER or PEM).")
+    private_key = fields.Char(
+        "Client Private Key", states={
+            'invisible': Eval('security_mode', 'none') == 'none',
+            'required': Eval('security_mode', 'none') != 'none',
+            })
+    server_certificate = fields.Char(
+        "Server Certificate", states={
+            'invisible': Eval('security_mode', 'none') == 'none',
+            }, help="Path of the server's certificate the worker trusts.")
+    username = fields.Char(
+        "User Name", states={'invisible': Eval('protocol') != 'opcua'})
+    password = fields.Char(
+        "Password", strip=False,
+        states={'invisible': Eval('protocol') != 'opcua'})
     tags = fields.One2Many('mes.connector.tag', 'connection', "Tags")
+    status = fields.Selection([
+            (None, "Not Started"),
+            ('online', "Online"),
+            ('offline', "Offline"),
+            ], "Status", readonly=True)
+    last_value_at = fields.DateTime("Last Value At", readonly=True)
+    last_error = fields.Text("Last Error", readonly=True)
+    events_per_second = fields.Float(
+        "Events per Second", digits=(16, 1), readonly=True)
+    status_at = fields.DateTime(
+        "Status At", readonly=True,
+        help="When the worker last reported on this connection.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__rpc__.update({
+                'worker_configuration': RPC(),
+                'report_status': RPC(readonly=False),
+                })
+
+    @classmethod
+    def default_byte_order(cls):
+        return 'big'
+
+    @classmethod
+    def default_word_order(cls):
+        return 'big'
+
+    @classmethod
+    def default_security_mode(cls):
+        return 'none'
+
+    @classmethod
+    def worker_configuration(cls, connection_ids=None):
+        """What a worker needs to talk to its devices, as plain data.
+
+        The mapping of values to MES facts stays in the MES: the worker
+        only reads, converts and buffers."""
+        domain = [('active', '=', True)]
+        if connection_ids:
+            domain.append(('id', 'in', connection_ids))
+        result = []
+        for connection in cls.search(domain, order=[('id', 'ASC')]):
+            result.append(connection._worker_configuration())
+        return result
+
+    def _worker_configuration(self):
+        return {
+            'id': self.id,
+            'name': self.name,
+            'protocol': self.protocol,
+            'host': self.host,
+            'port': self.port,
+            'unit_id': self.unit_id,
+            'endpoint': self.endpoint,
+            'timeout': self.timeout,
+            'poll_interval': self.poll_interval,
+            'byte_order': self.byte_order,
+            'word_order': self.word_order,
+            'security_mode': self.security_mode,
+            'certificate': self.certificate,
+            'private_key': self.private_key,
+            'server_certificate': self.server_certificate,
+            'username': self.username,
+            'password': self.password,
+            'tags': [{
+                    'id': t.id,
+                    'name': t.name,
+                    'table': t.table,
+                    'address': t.address,
+                    'node_id': t.node_id,
+                    'data_type': t.data_type,
+                    'length': t.length,
+                    'role': t.role,
+                    'scale_factor': t.scale_factor,
+                    'scale_offset': t.scale_offset,
+                    'deadband': t.deadband,
+                    } for t in self.tags if t.active],
+            }
+
+    @classmethod
+    def report_status(cls, statuses):
+        """Record what a worker saw: statuses is a list of
+        {'connection', 'status', 'last_value_at', 'last_error',
+        'events_per_second', 'tags': {tag id: {'last_value', 'last_error',
+        'last_read_at'}}}."""
+        pool = Pool()
+        Tag = pool.get('mes.connector.tag')
+        now = dt.datetime.now()
+        for status in statuses:
+            connection = cls(status['connection'])
+            values = {'status_at': now}
+            for name in ['status', 'last_error', 'events_per_second']:
+                if name in status:
+                    values[name] = status[name]
+            if status.get('last_value_at'):
+                values['last_value_at'] = _datetime(status['last_value_at'])
+            cls.write([connection], values)
+            for tag_id, tag_status in (status.get('tags') or {}).items():
+                tag_values = {}
+                if 'last_value' in tag_status:
+                    tag_values['last_value'] = str(tag_status['last_value'])
+                if 'last_error' in tag_status:
+                    tag_values['last_error'] = tag_status['last_error']
+                if tag_status.get('last_read_at'):
+                    tag_values['last_read_at'] = _datetime(
+                        tag_status['last_read_at'])
+                if tag_values:
+                    Tag.write([Tag(int(tag_id))], tag_values)
 
     @classmethod
     def default_company(cls):
@@ -117,6 +266,57 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
         "Writable",
         help="Connections are read-only: only a tag marked writable may "
         "ever be written to the device.")
+    length = fields.Integer(
+        "Length", domain=['OR',
+            ('length', '=', None),
+            [('length', '>', 0), ('length', '<=', 125)],
+            ],
+        states={
+            'invisible': Eval('data_type') != 'string',
+            'required': ((Eval('data_type') == 'string')
+                & (Eval('_parent_connection', {}).get('protocol')
+                    == 'modbus_tcp')),
+            }, help="Registers the string takes.")
+    scale_factor = fields.Float(
+        "Scale Factor", help="The MES value is raw value × factor + offset.")
+    scale_offset = fields.Float("Scale Offset")
+    deadband = fields.Float(
+        "Deadband", domain=['OR',
+            ('deadband', '=', None), ('deadband', '>=', 0)],
+        help="A process value is kept only when it moved more than this.")
+    equipment = fields.Many2One(
+        'mes.equipment', "Equipment", ondelete='RESTRICT',
+        states={
+            'required': Eval('role') != 'process_value',
+            }, help="The machine the tag belongs to.")
+    counter_kind = fields.Selection([
+            (None, ""),
+            ('total', "Total Parts"),
+            ('good', "Good Parts"),
+            ('reject', "Rejected Parts"),
+            ], "Counter Kind", states={
+            'invisible': Eval('role') != 'counter',
+            'required': Eval('role') == 'counter',
+            })
+    characteristic = fields.Many2One(
+        'mes.quality.characteristic', "Characteristic", ondelete='RESTRICT',
+        states={
+            'invisible': Eval('role') != 'process_value',
+            'required': Eval('role') == 'process_value',
+            })
+    sample_interval = fields.Integer(
+        "Sample Interval", domain=['OR',
+            ('sample_interval', '=', None), ('sample_interval', '>=', 0)],
+        states={'invisible': Eval('role') != 'process_value'},
+        help="Seconds between two measurements kept from this value; "
+        "empty keeps every value outside the deadband.")
+    mappings = fields.One2Many(
+        'mes.connector.tag.mapping', 'tag', "Value Mapping", states={
+            'invisible': ~Eval('role').in_(['state', 'alarm']),
+            })
+    last_value = fields.Char("Last Value", readonly=True)
+    last_read_at = fields.DateTime("Last Read At", readonly=True)
+    last_error = fields.Text("Last Error", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -143,6 +343,10 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
 
     def check_address(self):
         if self.connection.protocol == 'modbus_tcp':
+            if self.data_type == 'string' and not self.length:
+                raise TagValidationError(
+                    gettext('mes_connector.msg_tag_string_length',
+                        tag=self.name))
             if self.table not in MODBUS_TABLES or self.address is None:
                 raise TagValidationError(
                     gettext('mes_connector.msg_tag_modbus_address',
@@ -154,3 +358,43 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
         elif not self.node_id:
             raise TagValidationError(
                 gettext('mes_connector.msg_tag_opcua_node', tag=self.name))
+
+
+def _datetime(value):
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+class TagMapping(ModelSQL, ModelView):
+    "What a value of a state or alarm tag means to the MES."
+    __name__ = 'mes.connector.tag.mapping'
+    tag = fields.Many2One(
+        'mes.connector.tag', "Tag", required=True, ondelete='CASCADE')
+    value = fields.Integer("Value", required=True)
+    state = fields.Selection([
+            (None, ""),
+            ('running', "Running"),
+            ('idle', "Idle"),
+            ('down', "Down"),
+            ('setup', "Setup / Changeover"),
+            ('planned_stop', "Planned Stop"),
+            ('blocked', "Blocked"),
+            ('starved', "Starved"),
+            ('offline', "Offline"),
+            ], "State", help="Empty for an alarm: it means down.")
+    reason = fields.Many2One(
+        'mes.downtime.reason', "Reason", ondelete='RESTRICT',
+        domain=[('children', '=', None), ('loss_class', '!=', None)])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('value_unique', Unique(t, t.tag, t.value),
+                'mes_connector.msg_mapping_value_unique'),
+            ]
+        cls._order = [('tag', 'ASC'), ('value', 'ASC'), ('id', 'ASC')]

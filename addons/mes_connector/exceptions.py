@@ -1,6 +1,11 @@
 # This file is part of Tryton MES.  See README.md for license terms.
+from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 
 
 class TagValidationError(ValidationError):
+    pass
+
+
+class IngestError(UserError):
     pass

@@ -1,0 +1,291 @@
+# This file is part of Tryton MES.  See README.md for license terms.
+"""The one entry point through which machine data enters the MES.
+
+`mes.connector.event.ingest(events)` takes a batch of events, stores the
+ones it does not hold yet with set-based inserts and derives the MES facts
+from them: state intervals, counts, measurements and alarms. The
+connector worker calls it; so may any other data source, over RPC.
+"""
+import datetime as dt
+import json
+from collections import defaultdict
+
+from sql import Literal
+from sql.aggregate import Max
+from sql.functions import CurrentTimestamp
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.rpc import RPC
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import IngestError
+
+UID_SIZE = 64
+
+
+class Event(ModelSQL, ModelView):
+    "One value a machine sent, as it arrived."
+    __name__ = 'mes.connector.event'
+    uid = fields.Char(
+        "UID", required=True, readonly=True, size=UID_SIZE,
+        help="Given by the source; an event with a known UID is ignored.")
+    tag = fields.Many2One(
+        'mes.connector.tag', "Tag", required=True, readonly=True,
+        ondelete='CASCADE')
+    at = fields.DateTime("At", required=True, readonly=True,
+        help="The time at the source (UTC).")
+    value = fields.Char("Value", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('uid_unique', Unique(t, t.uid),
+                'mes_connector.msg_event_uid_unique'),
+            ]
+        cls._sql_indexes.add(Index(t,
+                (t.tag, Index.Equality()), (t.at, Index.Range())))
+        cls._order = [('at', 'DESC'), ('id', 'DESC')]
+        cls.__rpc__.update({
+                'ingest': RPC(readonly=False),
+                })
+
+    @classmethod
+    def check_modification(cls, mode, events, values=None, external=False):
+        super().check_modification(
+            mode, events, values=values, external=external)
+        if mode == 'write':
+            raise IngestError(gettext('mes_connector.msg_event_immutable'))
+
+    @classmethod
+    def ingest(cls, events):
+        """Store a batch of events and derive the MES facts from them.
+
+        events: a list of {'uid': str, 'tag': tag id, 'at': ISO 8601 time,
+        'value': number, bool or str}. Counter values are the parts made
+        since the previous event of the tag (the worker handles rollover
+        and resets). A malformed batch is refused as a whole. Returns
+        {'accepted': n, 'duplicates': n, 'rejected': [{'uid', 'error'}]}:
+        events of unknown or inactive tags are rejected, never stored.
+        """
+        pool = Pool()
+        Tag = pool.get('mes.connector.tag')
+        ModelAccess = pool.get('ir.model.access')
+        ModelAccess.check(cls.__name__, 'create')
+        parsed = cls._parse(events)
+        tags = {}
+        for sub in grouped_slice(
+                {e['tag'] for e in parsed}, backend.MAX_QUERY_PARAMS):
+            for tag in Tag.search([('id', 'in', list(sub))]):
+                tags[tag.id] = tag
+        rejected, known = [], []
+        for event in parsed:
+            if event['tag'] not in tags:
+                rejected.append({'uid': event['uid'], 'error': gettext(
+                            'mes_connector.msg_event_unknown_tag',
+                            tag=event['tag'])})
+            else:
+                known.append(event)
+        # The facts derived from accepted events are the system's, not
+        # the caller's: an API user may send events, not edit state logs.
+        with without_check_access():
+            new = cls._insert_new(known)
+            cls._derive(new, tags)
+        return {
+            'accepted': len(new),
+            'duplicates': len(known) - len(new),
+            'rejected': rejected,
+            }
+
+    @classmethod
+    def _parse(cls, events):
+        if not isinstance(events, (list, tuple)):
+            raise IngestError(gettext('mes_connector.msg_ingest_not_list'))
+        parsed = []
+        for index, event in enumerate(events, 1):
+            try:
+                uid = event['uid']
+                tag = event['tag']
+                at = event['at']
+                value = event['value']
+            except (KeyError, TypeError):
+                raise IngestError(gettext(
+                        'mes_connector.msg_ingest_malformed', index=index,
+                        error="uid, tag, at and value are required"))
+            error = None
+            if not isinstance(uid, str) or not 0 < len(uid) <= UID_SIZE:
+                error = "uid must be a text of 1 to %s characters" % UID_SIZE
+            elif not isinstance(tag, int) or isinstance(tag, bool):
+                error = "tag must be a tag id"
+            elif not isinstance(value, (int, float, str, bool)):
+                error = "value must be a number, a Boolean or a text"
+            else:
+                try:
+                    at = _utc(at)
+                except (TypeError, ValueError):
+                    error = "at must be an ISO 8601 time"
+            if error:
+                raise IngestError(gettext(
+                        'mes_connector.msg_ingest_malformed', index=index,
+                        error=error))
+            parsed.append({'uid': uid, 'tag': tag, 'at': at, 'value': value})
+        return parsed
+
+    @classmethod
+    def _insert_new(cls, events):
+        "Insert the events whose uid is new; return them."
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        seen = set()
+        for sub in grouped_slice(
+                [e['uid'] for e in events], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(
+                    table.uid, where=table.uid.in_(list(sub))))
+            seen.update(uid for uid, in cursor)
+        new = []
+        for event in events:
+            if event['uid'] not in seen:
+                seen.add(event['uid'])
+                new.append(event)
+        user = Transaction().user
+        # Each row takes 6 parameters.
+        for sub in grouped_slice(new, backend.MAX_QUERY_PARAMS // 6):
+            cursor.execute(*table.insert(
+                    [table.uid, table.tag, table.at, table.value,
+                        table.create_uid, table.create_date],
+                    [[e['uid'], e['tag'], e['at'],
+                            json.dumps(e['value']), user, CurrentTimestamp()]
+                        for e in sub]))
+        return new
+
+    @classmethod
+    def _derive(cls, events, tags):
+        by_role = defaultdict(list)
+        for event in sorted(events, key=lambda e: (e['at'], e['uid'])):
+            by_role[tags[event['tag']].role].append(event)
+        cls._derive_states(by_role['state'] + by_role['alarm'], tags)
+        cls._derive_counts(by_role['counter'], tags)
+        cls._derive_measurements(by_role['process_value'], tags)
+
+    @classmethod
+    def _derive_states(cls, events, tags):
+        pool = Pool()
+        State = pool.get('mes.equipment.state')
+        Equipment = pool.get('mes.equipment')
+        mappings = {}
+        for tag in {tags[e['tag']] for e in events}:
+            mappings[tag.id] = {m.value: m for m in tag.mappings}
+        for event in sorted(events, key=lambda e: e['at']):
+            tag = tags[event['tag']]
+            value = event['value']
+            if not isinstance(value, (int, bool)):
+                continue
+            mapping = mappings[tag.id].get(int(value))
+            if tag.role == 'alarm':
+                if not value:
+                    continue
+                state, reason = 'down', mapping.reason if mapping else None
+            elif mapping and mapping.state:
+                state, reason = mapping.state, mapping.reason
+            else:
+                continue
+            current = State.current(tag.equipment)
+            if current and event['at'] < current.start:
+                # Older than what the machine's log already says (a late
+                # event): the event is kept, the log is not rewritten.
+                continue
+            State.record(
+                Equipment(tag.equipment.id), state, at=event['at'],
+                reason=reason, source='connector')
+
+    @classmethod
+    def _derive_counts(cls, events, tags):
+        "One count row per machine and batch, inserted set-based."
+        pool = Pool()
+        Count = pool.get('mes.equipment.count')
+        table = Count.__table__()
+        totals = defaultdict(lambda: {
+                'total': 0, 'good': 0, 'reject': 0, 'at': None,
+                'has_total': False})
+        for event in events:
+            tag = tags[event['tag']]
+            value = event['value']
+            if (not isinstance(value, int) or isinstance(value, bool)
+                    or value < 0):
+                continue
+            row = totals[tag.equipment.id]
+            row[tag.counter_kind] += value
+            row['has_total'] |= tag.counter_kind == 'total'
+            row['at'] = max(row['at'] or event['at'], event['at'])
+        rows = []
+        user = Transaction().user
+        for equipment, row in sorted(totals.items()):
+            total = row['total'] + row['good']
+            if not row['has_total']:
+                total += row['reject']
+            if not total and not row['reject']:
+                continue
+            rows.append([equipment, row['at'], total, row['reject'],
+                    'connector', user, CurrentTimestamp()])
+        if rows:
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.insert(
+                    [table.equipment, table.at, table.total, table.reject,
+                        table.source, table.create_uid, table.create_date],
+                    rows))
+
+    @classmethod
+    def _derive_measurements(cls, events, tags):
+        pool = Pool()
+        Measurement = pool.get('mes.quality.measurement')
+        table = Measurement.__table__()
+        cursor = Transaction().connection.cursor()
+        last = {}
+        to_create = []
+        for event in events:
+            tag = tags[event['tag']]
+            value = event['value']
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            key = tag.characteristic.id
+            if key not in last:
+                cursor.execute(*table.select(Max(table.measured_at),
+                        where=(table.characteristic == key)
+                        & (table.source == Literal('connector'))))
+                previous, = cursor.fetchone()
+                if isinstance(previous, str):
+                    previous = dt.datetime.fromisoformat(previous)
+                last[key] = previous
+            interval = tag.sample_interval
+            if (interval and last[key]
+                    and (event['at'] - last[key]).total_seconds()
+                    < interval):
+                continue
+            last[key] = event['at']
+            equipment = tag.equipment
+            to_create.append({
+                    'characteristic': key,
+                    'value': float(value),
+                    'measured_at': event['at'],
+                    'work_center': (equipment.work_center.id
+                        if equipment and equipment.work_center else None),
+                    'source': 'connector',
+                    'company': tag.connection.company.id,
+                    })
+        if to_create:
+            Measurement.create(to_create)
+
+
+def _utc(value):
+    if isinstance(value, dt.datetime):
+        at = value
+    else:
+        at = dt.datetime.fromisoformat(value)
+    if at.tzinfo:
+        at = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return at
