@@ -40,5 +40,9 @@ setup(
     include_package_data=True,
     entry_points={
         'trytond.modules': entry_points,
+        'console_scripts': [
+            'mes-connector = trytond.modules.mes_connector.worker:main',
+            'mes-simulator = trytond.modules.mes_connector.simulator:main',
+            ],
         },
     )

@@ -122,12 +122,39 @@ def main(argv=None):
         type_='variable', nominal=25.0, lower_limit=24.95, upper_limit=25.05,
         unit=None).save()
 
+    Reason = Model.get('mes.downtime.reason')
+    stops = Reason(code='STOP', name="Unplanned stops")
+    stops.save()
+    jam = Reason(code='JAM', name="Chip jam", loss_class='breakdown',
+        parent=stops)
+    jam.save()
+    Reason(code='TOOL', name="Tool change", loss_class='setup_adjustment',
+        parent=stops).save()
+    Reason(code='BRK', name="Meal break", loss_class='planned').save()
+
+    # The lathe's PLC is played by `mes-simulator` (machine M001, unit 1);
+    # `make demo` starts it and the connector worker.
+    lathe, = Equipment.find([('code', '=', 'M-LATHE-1')])
+    diameter, = Characteristic.find([('name', '=', "Shaft diameter")])
     Connection = Model.get('mes.connector.connection')
-    plc = Connection(name="Lathe PLC", host='127.0.0.1', port=5020)
-    plc.tags.new(name="Machine state", table='holding_register', address=0,
-        data_type='uint16', role='state')
-    plc.tags.new(name="Part counter", table='holding_register', address=1,
-        data_type='uint32', role='counter')
+    plc = Connection(name="Lathe PLC", host='127.0.0.1', port=5020,
+        unit_id=1, poll_interval=1.0)
+    state = plc.tags.new(name="Machine state", table='holding_register',
+        address=0, data_type='uint16', role='state', equipment=lathe)
+    state.mappings.new(value=1, state='running')
+    state.mappings.new(value=3, state='down')
+    alarm = plc.tags.new(name="Alarm", table='holding_register', address=1,
+        data_type='uint16', role='alarm', equipment=lathe)
+    alarm.mappings.new(value=7, reason=jam)
+    plc.tags.new(name="Good parts", table='holding_register', address=2,
+        data_type='uint32', role='counter', counter_kind='good',
+        equipment=lathe)
+    plc.tags.new(name="Rejected parts", table='holding_register',
+        address=4, data_type='uint32', role='counter', counter_kind='reject',
+        equipment=lathe)
+    plc.tags.new(name="Shaft diameter", table='holding_register',
+        address=6, data_type='float32', role='process_value',
+        equipment=lathe, characteristic=diameter, sample_interval=60)
     plc.save()
 
     Production = Model.get('production')

@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS event (
     at TEXT NOT NULL,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS configuration (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS reading (
     tag INTEGER PRIMARY KEY,
     value TEXT NOT NULL,
@@ -109,3 +113,17 @@ class EventBuffer:
     def __len__(self):
         with self._lock:
             return self._db.execute('SELECT COUNT(*) FROM event').fetchone()[0]
+
+    def save_configuration(self, configuration):
+        "Keep the last configuration read, for a start without the MES."
+        with self._lock:
+            self._db.execute(
+                'INSERT INTO configuration (id, value) VALUES (1, ?) '
+                'ON CONFLICT (id) DO UPDATE SET value = excluded.value',
+                (json.dumps(configuration),))
+
+    def load_configuration(self):
+        with self._lock:
+            row = self._db.execute(
+                'SELECT value FROM configuration WHERE id = 1').fetchone()
+        return json.loads(row[0]) if row else None

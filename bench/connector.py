@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Tag updates one connector worker handles, from the plant simulator.
+
+One `mes-connector` process, delivering into a PostgreSQL MES, reads at the
+same time:
+- an OPC UA server publishing 1,000 changing values every 100 ms
+  (10,000 notifications/s), subscribed at 100 ms;
+- 100 Modbus TCP devices (one client each), 5 tags each, polled every 1 s.
+Printed, over a measured window after a warm-up: OPC UA notifications/s that
+reached the MES as events, Modbus polls/s the devices answered, and the CPU
+the worker used (share of one core).
+
+Goal: 10,000 OPC UA notifications/s and 100 Modbus devices at 1 s polling.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.path.dirname(__file__))
+
+from _common import PG_DSN  # noqa: E402
+
+from tests.server import BIN, TrytondServer, free_port  # noqa: E402
+
+
+def cpu_seconds(pid):
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def configure(link, devices, modbus_port, endpoint, namespace, values):
+    def setup(pool):
+        Company = pool.get('company.company')
+        Party = pool.get('party.party')
+        Currency = pool.get('currency.currency')
+        Equipment = pool.get('mes.equipment')
+        Characteristic = pool.get('mes.quality.characteristic')
+        Connection = pool.get('mes.connector.connection')
+        currency, = Currency.create([{'name': 'Euro', 'code': 'EUR'}])
+        party, = Party.create([{'name': 'Bench plant'}])
+        company, = Company.create([{'party': party.id,
+                    'currency': currency.id}])
+        characteristic, = Characteristic.create([{'name': 'Probe',
+                    'company': company.id, 'type_': 'variable',
+                    'nominal': 0.0}])
+        ids = []
+        for i in range(devices):
+            machine, = Equipment.create([{'code': f'M{i + 1:03d}',
+                        'name': f'Machine {i + 1}', 'kind': 'machine',
+                        'company': company.id}])
+            tags = [
+                {'name': 'State', 'address': 0, 'role': 'state'},
+                {'name': 'Alarm', 'address': 1, 'role': 'alarm'},
+                {'name': 'Good', 'address': 2, 'role': 'counter',
+                    'data_type': 'uint32', 'counter_kind': 'good'},
+                {'name': 'Reject', 'address': 4, 'role': 'counter',
+                    'data_type': 'uint32', 'counter_kind': 'reject'},
+                {'name': 'Value', 'address': 6, 'role': 'process_value',
+                    'data_type': 'float32',
+                    'characteristic': characteristic.id,
+                    'sample_interval': 3600},
+                ]
+            for tag in tags:
+                tag.update({'table': 'holding_register',
+                        'equipment': machine.id})
+            connection, = Connection.create([{
+                        'name': f'PLC {i + 1}', 'company': company.id,
+                        'host': '127.0.0.1', 'port': modbus_port,
+                        'unit_id': i + 1, 'poll_interval': 1.0,
+                        'tags': [('create', tags)]}])
+            ids.append(connection.id)
+        opcua, = Connection.create([{
+                    'name': 'SCADA', 'company': company.id,
+                    'protocol': 'opcua', 'endpoint': endpoint,
+                    'timeout': 5.0, 'poll_interval': 0.1,
+                    'tags': [('create', [{
+                                    'name': node, 'node_id':
+                                    f'ns={namespace};s={node}',
+                                    'data_type': 'float64',
+                                    'role': 'process_value',
+                                    'characteristic': characteristic.id,
+                                    'sample_interval': 3600}
+                                for node in values])]}])
+        return ids, opcua.id
+    return link._run(setup)
+
+
+def count_events(database, connection_ids):
+    import psycopg
+    with psycopg.connect(PG_DSN + f' dbname={database}') as connection:
+        row = connection.execute(
+            'SELECT COUNT(*) FROM mes_connector_event e '
+            'JOIN mes_connector_tag t ON t.id = e.tag '
+            'WHERE t.connection = ANY(%s)', (connection_ids,)).fetchone()
+    return row[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--devices', type=int, default=100)
+    parser.add_argument('--values', type=int, default=1000)
+    parser.add_argument('--warm-up', type=float, default=15)
+    parser.add_argument('--window', type=float, default=30)
+    args = parser.parse_args()
+    os.environ['TRYTOND_DATABASE__URI'] = (
+        'postgresql://postgres@127.0.0.1:5432/')
+    from trytond.modules.mes_connector import simulator
+    extra = max(1, args.values // args.devices)
+    specs = simulator.machines(args.devices, cycle_time=0.5,
+        stops_per_hour=30)
+    plant = simulator.Plant(specs, modbus_port=free_port(),
+        opcua_port=free_port(), publish_interval=0.1, extra_values=extra)
+    runner = simulator.PlantThread(plant).start()
+    folder = tempfile.TemporaryDirectory(prefix='mes-bench-connector-')
+    with TrytondServer(modules=['mes_connector']) as server:
+        server.process.terminate()
+        os.environ['TRYTOND_CONFIG'] = str(server.config_file)
+        from trytond.modules.mes_connector.worker import TrytonLink
+        link = TrytonLink(server.database, server.config_file)
+        nodes = [f'{s.name}.PV{i}' for s in specs for i in range(extra)]
+        modbus_ids, opcua_id = configure(
+            link, args.devices, plant.modbus_port,
+            f'opc.tcp://127.0.0.1:{plant.opcua_port}/mes/simulator',
+            plant.namespace, nodes)
+        log = open(Path(folder.name, 'worker.log'), 'w')
+        worker = subprocess.Popen(
+            [BIN / 'mes-connector', '-d', server.database,
+                '-c', str(server.config_file),
+                '--buffer', str(Path(folder.name, 'buffer.sqlite'))],
+            env=server.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        try:
+            time.sleep(args.warm_up)
+            start = time.monotonic()
+            cpu0 = cpu_seconds(worker.pid)
+            events0 = count_events(server.database, [opcua_id])
+            reads0 = plant.reads
+            published0 = plant.published
+            time.sleep(args.window)
+            elapsed = time.monotonic() - start
+            cpu = cpu_seconds(worker.pid) - cpu0
+            events = count_events(server.database, [opcua_id]) - events0
+            reads = plant.reads - reads0
+            published = plant.published - published0
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(30)
+            log.close()
+            runner.stop()
+    print(f"[postgresql] OPC UA: the simulator published "
+        f"{published / elapsed:,.0f} value changes/s on {len(nodes):,} "
+        f"nodes; {events / elapsed:,.0f} notifications/s reached the MES as "
+        f"events (goal >= 10,000)")
+    print(f"[postgresql] Modbus TCP: {reads / elapsed:,.1f} polls/s answered "
+        f"for {args.devices} devices at a 1 s poll interval "
+        f"(goal: {args.devices} polls/s)")
+    print(f"[postgresql] worker CPU: {cpu / elapsed * 100:.0f}% of one core "
+        f"over {elapsed:.0f} s")
+
+
+if __name__ == '__main__':
+    main()
