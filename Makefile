@@ -63,8 +63,17 @@ demo-db: venv
 	rm -f var/adminpass
 	$(BIN)/python demo/load_demo.py -d $(DEMO_DB)
 
+# The demo's lathe is played by the plant simulator and read by the
+# connector worker; both stop with the server (logs in var/log).
 demo: venv sao var/db/$(DEMO_DB).sqlite
 	@echo "Tryton MES demo: http://127.0.0.1:8000/ (admin / $(ADMIN_PASSWORD))"
+	mkdir -p var/log
+	$(BIN)/mes-simulator --machines 1 --modbus-port 5020 --opcua-port 0 \
+		--cycle-time 45 --stops-per-hour 4 > var/log/simulator.log 2>&1 & \
+	simulator=$$!; \
+	$(BIN)/mes-connector -d $(DEMO_DB) > var/log/connector.log 2>&1 & \
+	connector=$$!; \
+	trap 'kill $$simulator $$connector 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/trytond -d $(DEMO_DB)
 
 test: test-sqlite
@@ -87,7 +96,7 @@ test-postgresql: venv sao browser
 lint: venv
 	$(BIN)/ruff check .
 
-BENCHMARKS := spc oee dispatch genealogy
+BENCHMARKS := spc oee dispatch genealogy ingest connector
 
 bench: venv
 	for b in $(BENCHMARKS); do \
