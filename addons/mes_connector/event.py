@@ -8,7 +8,7 @@ connector worker calls it; so may any other data source, over RPC.
 """
 import datetime as dt
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from sql import Literal
 from sql.aggregate import Max
@@ -25,6 +25,9 @@ from trytond.transaction import Transaction, without_check_access
 from .exceptions import IngestError
 
 UID_SIZE = 64
+TagInfo = namedtuple('TagInfo', [
+        'id', 'role', 'equipment', 'counter_kind', 'characteristic',
+        'sample_interval', 'company', 'work_center'])
 
 
 class Event(ModelSQL, ModelView):
@@ -74,15 +77,10 @@ class Event(ModelSQL, ModelView):
         events of unknown or inactive tags are rejected, never stored.
         """
         pool = Pool()
-        Tag = pool.get('mes.connector.tag')
         ModelAccess = pool.get('ir.model.access')
         ModelAccess.check(cls.__name__, 'create')
         parsed = cls._parse(events)
-        tags = {}
-        for sub in grouped_slice(
-                {e['tag'] for e in parsed}, backend.MAX_QUERY_PARAMS):
-            for tag in Tag.search([('id', 'in', list(sub))]):
-                tags[tag.id] = tag
+        tags = cls._tags({e['tag'] for e in parsed})
         rejected, known = [], []
         for event in parsed:
             if event['tag'] not in tags:
@@ -101,6 +99,35 @@ class Event(ModelSQL, ModelView):
             'duplicates': len(known) - len(new),
             'rejected': rejected,
             }
+
+    @classmethod
+    def _tags(cls, tag_ids):
+        """The active tags among tag_ids as plain rows, from one query:
+        a batch of a thousand events must not instantiate records."""
+        pool = Pool()
+        Tag = pool.get('mes.connector.tag')
+        Connection = pool.get('mes.connector.connection')
+        Equipment = pool.get('mes.equipment')
+        tag = Tag.__table__()
+        connection = Connection.__table__()
+        equipment = Equipment.__table__()
+        cursor = Transaction().connection.cursor()
+        tags = {}
+        for sub in grouped_slice(list(tag_ids), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*tag.join(connection,
+                    condition=tag.connection == connection.id
+                    ).join(equipment, 'LEFT',
+                    condition=tag.equipment == equipment.id
+                    ).select(
+                    tag.id, tag.role, tag.equipment, tag.counter_kind,
+                    tag.characteristic, tag.sample_interval,
+                    connection.company, equipment.work_center,
+                    where=tag.id.in_(list(sub))
+                    & (tag.active == Literal(True))))
+            for row in cursor:
+                info = TagInfo(*row)
+                tags[info.id] = info
+        return tags
 
     @classmethod
     def _parse(cls, events):
@@ -140,19 +167,40 @@ class Event(ModelSQL, ModelView):
     def _insert_new(cls, events):
         "Insert the events whose uid is new; return them."
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        postgresql = backend.name == 'postgresql'
         seen = set()
-        for sub in grouped_slice(
-                [e['uid'] for e in events], backend.MAX_QUERY_PARAMS):
-            cursor.execute(*table.select(
-                    table.uid, where=table.uid.in_(list(sub))))
+        uids = [e['uid'] for e in events]
+        if postgresql:
+            # One array parameter instead of a thousand placeholders.
+            cursor.execute('SELECT uid FROM "%s" WHERE uid = ANY(%%s)'
+                % cls._table, (uids,))
             seen.update(uid for uid, in cursor)
+        else:
+            for sub in grouped_slice(uids, backend.MAX_QUERY_PARAMS):
+                cursor.execute(*table.select(
+                        table.uid, where=table.uid.in_(list(sub))))
+                seen.update(uid for uid, in cursor)
         new = []
         for event in events:
             if event['uid'] not in seen:
                 seen.add(event['uid'])
                 new.append(event)
-        user = Transaction().user
+        if not new:
+            return new
+        user = transaction.user
+        if postgresql:
+            cursor.execute(
+                'INSERT INTO "%s" (uid, tag, at, value, create_uid, '
+                'create_date) SELECT u, t, a, v, %%s, CURRENT_TIMESTAMP '
+                'FROM unnest(%%s::varchar[], %%s::integer[], '
+                '%%s::timestamp[], %%s::varchar[]) AS x (u, t, a, v)'
+                % cls._table,
+                (user, [e['uid'] for e in new], [e['tag'] for e in new],
+                    [e['at'] for e in new],
+                    [json.dumps(e['value']) for e in new]))
+            return new
         # Each row takes 6 parameters.
         for sub in grouped_slice(new, backend.MAX_QUERY_PARAMS // 6):
             cursor.execute(*table.insert(
@@ -166,7 +214,7 @@ class Event(ModelSQL, ModelView):
     @classmethod
     def _derive(cls, events, tags):
         by_role = defaultdict(list)
-        for event in sorted(events, key=lambda e: (e['at'], e['uid'])):
+        for event in events:
             by_role[tags[event['tag']].role].append(event)
         cls._derive_states(by_role['state'] + by_role['alarm'], tags)
         cls._derive_counts(by_role['counter'], tags)
@@ -177,31 +225,44 @@ class Event(ModelSQL, ModelView):
         pool = Pool()
         State = pool.get('mes.equipment.state')
         Equipment = pool.get('mes.equipment')
-        mappings = {}
-        for tag in {tags[e['tag']] for e in events}:
-            mappings[tag.id] = {m.value: m for m in tag.mappings}
-        for event in sorted(events, key=lambda e: e['at']):
+        Mapping = pool.get('mes.connector.tag.mapping')
+        Reason = pool.get('mes.downtime.reason')
+        if not events:
+            return
+        mappings = defaultdict(dict)
+        for mapping in Mapping.search(
+                [('tag', 'in', list({e['tag'] for e in events}))]):
+            mappings[mapping.tag.id][mapping.value] = (
+                mapping.state, mapping.reason.id if mapping.reason else None)
+        # All the machines at once: a transaction asks for its row locks
+        # before it starts, and one request is one restart, not one each.
+        Equipment.lock(Equipment.browse(sorted(
+                    {tags[e['tag']].equipment for e in events})))
+        current = {}
+        for event in sorted(events, key=lambda e: (e['at'], e['uid'])):
             tag = tags[event['tag']]
             value = event['value']
             if not isinstance(value, (int, bool)):
                 continue
-            mapping = mappings[tag.id].get(int(value))
+            state, reason = mappings[tag.id].get(int(value), (None, None))
             if tag.role == 'alarm':
                 if not value:
                     continue
-                state, reason = 'down', mapping.reason if mapping else None
-            elif mapping and mapping.state:
-                state, reason = mapping.state, mapping.reason
-            else:
+                state = 'down'
+            elif not state:
                 continue
-            current = State.current(tag.equipment)
-            if current and event['at'] < current.start:
+            equipment = Equipment(tag.equipment)
+            if tag.equipment not in current:
+                current[tag.equipment] = State.current(equipment)
+            interval = current[tag.equipment]
+            if interval and event['at'] < interval.start:
                 # Older than what the machine's log already says (a late
                 # event): the event is kept, the log is not rewritten.
                 continue
-            State.record(
-                Equipment(tag.equipment.id), state, at=event['at'],
-                reason=reason, source='connector')
+            current[tag.equipment] = State.record(
+                equipment, state, at=event['at'],
+                reason=Reason(reason) if reason else None,
+                source='connector')
 
     @classmethod
     def _derive_counts(cls, events, tags):
@@ -218,7 +279,7 @@ class Event(ModelSQL, ModelView):
             if (not isinstance(value, int) or isinstance(value, bool)
                     or value < 0):
                 continue
-            row = totals[tag.equipment.id]
+            row = totals[tag.equipment]
             row[tag.counter_kind] += value
             row['has_total'] |= tag.counter_kind == 'total'
             row['at'] = max(row['at'] or event['at'], event['at'])
@@ -247,12 +308,12 @@ class Event(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         last = {}
         to_create = []
-        for event in events:
+        for event in sorted(events, key=lambda e: (e['at'], e['uid'])):
             tag = tags[event['tag']]
             value = event['value']
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
-            key = tag.characteristic.id
+            key = tag.characteristic
             if key not in last:
                 cursor.execute(*table.select(Max(table.measured_at),
                         where=(table.characteristic == key)
@@ -267,15 +328,13 @@ class Event(ModelSQL, ModelView):
                     < interval):
                 continue
             last[key] = event['at']
-            equipment = tag.equipment
             to_create.append({
                     'characteristic': key,
                     'value': float(value),
                     'measured_at': event['at'],
-                    'work_center': (equipment.work_center.id
-                        if equipment and equipment.work_center else None),
+                    'work_center': tag.work_center,
                     'source': 'connector',
-                    'company': tag.connection.company.id,
+                    'company': tag.company,
                     })
         if to_create:
             Measurement.create(to_create)

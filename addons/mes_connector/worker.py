@@ -55,6 +55,10 @@ class TrytonLink:
         self.database = database
         self.config_file = config_file
         self.pool = None
+        # The rows a delivery had to lock (the machines whose state log
+        # changed) are locked from the start of the next ones: without it
+        # most batches would run twice.
+        self.locks = {}
 
     def _init(self):
         if self.pool is None:
@@ -71,7 +75,7 @@ class TrytonLink:
     def _run(self, func, readonly=False):
         from trytond.transaction import Transaction, TransactionError
         pool = self._init()
-        extras = {}
+        extras = {'_lock_records': self.locks} if self.locks else {}
         # Like trytond's own dispatcher: a transaction that needs row locks
         # (the state log locks its machine) is restarted with them taken.
         for _ in range(10):
@@ -83,6 +87,11 @@ class TrytonLink:
                 except TransactionError as error:
                     transaction.rollback()
                     error.fix(extras)
+                    if not readonly and '_lock_records' in extras:
+                        for table, ids in extras['_lock_records'].items():
+                            self.locks[table] = sorted(
+                                set(self.locks.get(table, [])) | set(ids))
+                        extras['_lock_records'] = self.locks
                     continue
                 if not readonly:
                     transaction.commit()
