@@ -154,15 +154,23 @@ def main():
             worker.wait(30)
             log.close()
             runner.stop()
+        from trytond.modules.mes_connector.buffer import EventBuffer
+        backlog = len(EventBuffer(Path(folder.name, 'buffer.sqlite')))
+        problems = [line for line in Path(folder.name, 'worker.log')
+            .read_text().splitlines() if ' ERROR ' in line or
+            ' WARNING ' in line]
     print(f"[postgresql] OPC UA: the simulator published "
         f"{published / elapsed:,.0f} value changes/s on {len(nodes):,} "
         f"nodes; {events / elapsed:,.0f} notifications/s reached the MES as "
-        f"events (goal >= 10,000)")
+        f"events (goal >= 10,000); {backlog:,} events were still in the "
+        f"worker's buffer at its stop")
     print(f"[postgresql] Modbus TCP: {reads / elapsed:,.1f} polls/s answered "
         f"for {args.devices} devices at a 1 s poll interval "
         f"(goal: {args.devices} polls/s)")
     print(f"[postgresql] worker CPU: {cpu / elapsed * 100:.0f}% of one core "
-        f"over {elapsed:.0f} s")
+        f"over {elapsed:.0f} s; {len(problems)} warnings or errors logged")
+    for line in problems[:10]:
+        print("   ", line)
 
 
 if __name__ == '__main__':

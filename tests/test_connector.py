@@ -243,8 +243,8 @@ def test_database_unreachable_for_30_seconds(
                 hidden.rename(database_file)
         assert_same_totals(mes, plant, machine, worker)
         log = worker.read_log()
-        assert log.count('MES unreachable') == 1, log
-        assert 'MES reachable again' in log
+        assert log.count('delivery to the MES failed') == 1, log
+        assert 'delivering to the MES again' in log
     finally:
         worker.stop()
         if proxy:

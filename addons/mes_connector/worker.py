@@ -72,22 +72,32 @@ class TrytonLink:
             self.pool = pool
         return self.pool
 
-    def _run(self, func, readonly=False):
+    def _run(self, func, readonly=False, locks=False):
+        from trytond import backend
         from trytond.transaction import Transaction, TransactionError
         pool = self._init()
-        extras = {'_lock_records': self.locks} if self.locks else {}
+        extras = {'_lock_records': self.locks} if locks and self.locks else {}
         # Like trytond's own dispatcher: a transaction that needs row locks
         # (the state log locks its machine) is restarted with them taken.
-        for _ in range(10):
-            with Transaction().start(
+        for attempt in range(20):
+            try:
+                transaction = Transaction().start(
                     self.database, 0, readonly=readonly,
-                    context={'language': 'en'}, **extras) as transaction:
+                    context={'language': 'en'}, **extras)
+            except backend.DatabaseOperationalError:
+                # A row lock held by another writer of the same machines
+                # (an operator's terminal): wait for it, briefly.
+                if attempt >= 19:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            with transaction:
                 try:
                     result = func(pool)
                 except TransactionError as error:
                     transaction.rollback()
                     error.fix(extras)
-                    if not readonly and '_lock_records' in extras:
+                    if locks and '_lock_records' in extras:
                         for table, ids in extras['_lock_records'].items():
                             self.locks[table] = sorted(
                                 set(self.locks.get(table, [])) | set(ids))
@@ -105,7 +115,8 @@ class TrytonLink:
 
     def deliver(self, events):
         return self._run(
-            lambda pool: pool.get('mes.connector.event').ingest(events))
+            lambda pool: pool.get('mes.connector.event').ingest(events),
+            locks=True)
 
     def report_status(self, statuses):
         return self._run(lambda pool: pool.get(
@@ -329,11 +340,21 @@ class OpcUaDevice(Device):
             self.set_online()
             loop = asyncio.get_running_loop()
             checked = loop.time()
+            drained = 0
             while True:
+                # Drain without awaiting: at 10,000 notifications/s a timer
+                # per notification would cost more than the notification.
+                drained += 1
+                if drained % 1000 == 0:
+                    await asyncio.sleep(0)  # let the other devices run
                 try:
-                    node_id, data = await asyncio.wait_for(queue.get(), 1.0)
-                except asyncio.TimeoutError:
-                    node_id = data = None
+                    node_id, data = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    try:
+                        node_id, data = await asyncio.wait_for(
+                            queue.get(), 1.0)
+                    except asyncio.TimeoutError:
+                        node_id = data = None
                 if node_id is not None:
                     self.notification(by_node.get(node_id), data)
                 elif data is not None:
@@ -448,14 +469,15 @@ class Worker:
                 raise
             except Exception as error:
                 if self.deliverable:
-                    logger.error("MES unreachable, buffering: %r", error,
+                    logger.error(
+                        "delivery to the MES failed, buffering: %r", error,
                         exc_info=logger.isEnabledFor(logging.DEBUG))
                 self.deliverable = False
                 attempt += 1
                 await asyncio.sleep(backoff(attempt))
                 continue
             if not self.deliverable:
-                logger.info("MES reachable again, %s events waiting",
+                logger.info("delivering to the MES again, %s events waiting",
                     len(self.buffer))
             self.deliverable = True
             attempt = 0
