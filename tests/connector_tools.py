@@ -158,9 +158,10 @@ class PlantRunner:
     def resume(self):
         self.runner.call(self._do(self.plant.resume))
 
-    def restart_modbus(self, down_seconds):
+    def stop_modbus(self):
         self.runner.call(self.plant.stop_modbus())
-        time.sleep(down_seconds)
+
+    def start_modbus(self):
         self.runner.call(self.plant.start_modbus())
 
     @staticmethod

@@ -171,11 +171,45 @@ def test_plc_restarted_mid_stream(mes, server, plant, worker_folder):
     worker = start_worker(mes, server, plant, connection, worker_folder)
     try:
         assert wait_until(lambda: mes.totals(machine)['good'] > 0, 30)
-        plant.restart_modbus(down_seconds=3)
+        plant.stop_modbus()
+        # The supervisor sees it on the connection's record.
+        offline = wait_until(lambda: (c := mes.connection(connection))
+            and c['status'] == 'offline' and c, timeout=15)
+        assert offline and 'Connection' in offline['last_error']
+        plant.start_modbus()
         assert_same_totals(mes, plant, machine, worker)
+        assert wait_until(
+            lambda: mes.connection(connection)['status'] == 'online', 15)
         assert wait_until(lambda: 'back online' in worker.read_log(), 10)
         # One line for the outage, however many retries it took.
         assert worker.read_log().count('offline') == 1, worker.read_log()
+    finally:
+        worker.stop()
+
+
+def test_configuration_changes_without_restart(
+        mes, server, plant, worker_folder):
+    machine = mes.machine()
+    tags = [t for t in machine_tags(mes, machine, 'modbus_tcp',
+            MODBUS_MAP.get) if t['name'] != 'Reject']
+    connection = mes.create('mes.connector.connection', {
+            'name': f"PLC {machine}", 'protocol': 'modbus_tcp',
+            'host': '127.0.0.1', 'port': plant.modbus_port, 'unit_id': 1,
+            'timeout': 0.5, 'poll_interval': 0.2,
+            'tags': [('create', tags)]})
+    worker = start_worker(mes, server, plant, connection, worker_folder)
+    try:
+        assert wait_until(lambda: mes.totals(machine)['good'] > 0, 30)
+        assert mes.totals(machine)['reject'] == 0
+        # The engineer adds the reject counter while the line runs.
+        mes.create('mes.connector.tag', {
+                'connection': connection, 'name': 'Reject',
+                'table': 'holding_register', 'address': 4,
+                'data_type': 'uint32', 'role': 'counter',
+                'counter_kind': 'reject', 'equipment': machine})
+        assert wait_until(lambda: mes.totals(machine)['reject'] > 0, 30), (
+            worker.read_log()[-2000:])
+        assert worker.process.poll() is None
     finally:
         worker.stop()
 
@@ -249,3 +283,51 @@ def test_database_unreachable_for_30_seconds(
         worker.stop()
         if proxy:
             proxy.stop()
+
+
+def certificates(folder, name, use):
+    "A self-signed OPC UA application certificate and its key."
+    import asyncio
+
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    key, cert = folder / f'{name}.pem', folder / f'{name}.der'
+    asyncio.run(setup_self_signed_certificate(
+            key, cert, f'urn:tryton-mes:test:{name}', '127.0.0.1', [use],
+            {'organizationName': 'Tryton MES tests'}))
+    return cert, key
+
+
+def test_opcua_sign_and_encrypt(mes, server, worker_folder):
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from trytond.modules.mes_connector import simulator
+    server_cert, server_key = certificates(
+        worker_folder, 'server', ExtendedKeyUsageOID.SERVER_AUTH)
+    client_cert, client_key = certificates(
+        worker_folder, 'client', ExtendedKeyUsageOID.CLIENT_AUTH)
+    specs = simulator.machines(1, cycle_time=0.02, scrap_rate=0.05, seed=3)
+    # The server offers Basic256Sha256 only: no clear-text session.
+    plant = PlantRunner(specs, modbus=False, opcua=True, paused=True,
+        opcua_security=(str(server_cert), str(server_key))).start()
+    machine = mes.machine()
+    tags = machine_tags(mes, machine, 'opcua',
+        lambda name: plant.node('M001', name))
+    connection = mes.create('mes.connector.connection', {
+            'name': f"Secure OPC UA {machine}", 'protocol': 'opcua',
+            'endpoint': plant.endpoint, 'timeout': 5.0,
+            'poll_interval': 0.1, 'security_mode': 'sign_encrypt',
+            'certificate': str(client_cert), 'private_key': str(client_key),
+            'server_certificate': str(server_cert),
+            'username': 'line1', 'password': 's3cret',
+            'tags': [('create', tags)],
+            })
+    try:
+        worker = start_worker(mes, server, plant, connection, worker_folder)
+        try:
+            wait_until(lambda: plant.truth()['M001']['good'] > 100, 30)
+            truth = assert_same_totals(mes, plant, machine, worker)
+            assert truth['good'] > 100
+        finally:
+            worker.stop()
+    finally:
+        plant.stop()

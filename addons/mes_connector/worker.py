@@ -310,6 +310,11 @@ class OpcUaDevice(Device):
         config = self.config
         client = Client(config['endpoint'], timeout=config['timeout'])
         if config['security_mode'] != 'none':
+            # The server checks that the client's application URI is the
+            # one its certificate names.
+            uri = certificate_uri(config['certificate'])
+            if uri:
+                client.application_uri = uri
             mode = (ua.MessageSecurityMode.SignAndEncrypt
                 if config['security_mode'] == 'sign_encrypt'
                 else ua.MessageSecurityMode.Sign)
@@ -386,6 +391,23 @@ class OpcUaDevice(Device):
             self.tag_error(tag, str(error))
             return
         self.value(tag, raw, at)
+
+
+def certificate_uri(path):
+    "The application URI a certificate file (DER or PEM) names, or None."
+    from cryptography import x509
+    data = Path(path).read_bytes()
+    try:
+        certificate = x509.load_der_x509_certificate(data)
+    except ValueError:
+        certificate = x509.load_pem_x509_certificate(data)
+    try:
+        names = certificate.extensions.get_extension_for_class(
+            x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    uris = names.get_values_for_type(x509.UniformResourceIdentifier)
+    return uris[0] if uris else None
 
 
 DEVICES = {'modbus_tcp': ModbusDevice, 'opcua': OpcUaDevice}
