@@ -84,10 +84,11 @@ class TrytonLink:
                 transaction = Transaction().start(
                     self.database, 0, readonly=readonly,
                     context={'language': 'en'}, **extras)
-            except backend.DatabaseOperationalError:
+            except backend.DatabaseOperationalError as error:
                 # A row lock held by another writer of the same machines
-                # (an operator's terminal): wait for it, briefly.
-                if attempt >= 19:
+                # (an operator's terminal): wait for it, briefly. Any other
+                # error (the database away) is the forwarder's to handle.
+                if attempt >= 19 or not _lock_conflict(error):
                     raise
                 time.sleep(0.05 * (attempt + 1))
                 continue
@@ -121,6 +122,12 @@ class TrytonLink:
     def report_status(self, statuses):
         return self._run(lambda pool: pool.get(
                 'mes.connector.connection').report_status(statuses))
+
+
+def _lock_conflict(error):
+    "Whether a database error says a row is locked by someone else."
+    return (getattr(error, 'sqlstate', None) in {'55P03', '40001', '40P01'}
+        or 'database is locked' in str(error))
 
 
 class Device:
