@@ -32,3 +32,14 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def create_company(pool, name='Bench plant'):
+    "A company for a benchmark's database, created through the ORM."
+    Company = pool.get('company.company')
+    Party = pool.get('party.party')
+    Currency = pool.get('currency.currency')
+    currency, = Currency.create([{'name': 'Euro', 'code': 'EUR'}])
+    party, = Party.create([{'name': name}])
+    company, = Company.create([{'party': party.id, 'currency': currency.id}])
+    return company

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import PG_DSN  # noqa: E402
+from _common import PG_DSN, create_company  # noqa: E402
 
 from tests.server import BIN, TrytondServer, free_port  # noqa: E402
 
@@ -37,16 +37,10 @@ def cpu_seconds(pid):
 
 def configure(link, devices, modbus_port, endpoint, namespace, values):
     def setup(pool):
-        Company = pool.get('company.company')
-        Party = pool.get('party.party')
-        Currency = pool.get('currency.currency')
         Equipment = pool.get('mes.equipment')
         Characteristic = pool.get('mes.quality.characteristic')
         Connection = pool.get('mes.connector.connection')
-        currency, = Currency.create([{'name': 'Euro', 'code': 'EUR'}])
-        party, = Party.create([{'name': 'Bench plant'}])
-        company, = Company.create([{'party': party.id,
-                    'currency': currency.id}])
+        company = create_company(pool)
         characteristic, = Characteristic.create([{'name': 'Probe',
                     'company': company.id, 'type_': 'variable',
                     'nominal': 0.0}])

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import PG_DSN, Timer  # noqa: E402
+from _common import PG_DSN, Timer, create_company  # noqa: E402
 
 from tests.server import TrytondServer  # noqa: E402
 
@@ -36,18 +36,11 @@ def configure(link):
     def setup(pool):
         Equipment = pool.get('mes.equipment')
         Reason = pool.get('mes.downtime.reason')
-        Company = pool.get('company.company')
-        Party = pool.get('party.party')
-        Currency = pool.get('currency.currency')
         Characteristic = pool.get('mes.quality.characteristic')
         Template = pool.get('product.template')
         Uom = pool.get('product.uom')
         Connection = pool.get('mes.connector.connection')
-        currency, = Currency.create([{'name': 'Euro', 'code': 'EUR',
-                    'symbol': '€'}])
-        party, = Party.create([{'name': 'Bench plant'}])
-        company, = Company.create([{'party': party.id,
-                    'currency': currency.id}])
+        company = create_company(pool)
         unit, = Uom.search([('symbol', '=', 'u')])
         template, = Template.create([{'name': 'Shaft', 'default_uom': unit.id,
                     'type': 'goods', 'products': [('create', [{}])]}])

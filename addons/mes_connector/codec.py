@@ -4,6 +4,7 @@
 Plain Python, no ORM and no I/O, so the worker, the simulator and the tests
 share one definition of what a register means.
 """
+import datetime as dt
 import math
 import struct
 
@@ -165,3 +166,13 @@ def plan_reads(tags, max_registers=MAX_REGISTERS, max_bits=MAX_BITS):
                     [(key, 0, count)]]
                 reads.append(current)
     return [tuple(r) for r in reads]
+
+
+def naive_utc(value):
+    """A datetime or ISO 8601 text as the naive UTC datetime the database
+    stores; a time without zone is taken as UTC."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value

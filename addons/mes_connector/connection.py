@@ -9,6 +9,7 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
+from . import codec
 from .exceptions import TagValidationError
 
 MODBUS_TABLES = {'coil', 'discrete_input', 'holding_register',
@@ -186,7 +187,8 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
                 if name in status:
                     values[name] = status[name]
             if status.get('last_value_at'):
-                values['last_value_at'] = _datetime(status['last_value_at'])
+                values['last_value_at'] = codec.naive_utc(
+                    status['last_value_at'])
             cls.write([connection], values)
             for tag_id, tag_status in (status.get('tags') or {}).items():
                 tag_values = {}
@@ -195,7 +197,7 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
                 if 'last_error' in tag_status:
                     tag_values['last_error'] = tag_status['last_error']
                 if tag_status.get('last_read_at'):
-                    tag_values['last_read_at'] = _datetime(
+                    tag_values['last_read_at'] = codec.naive_utc(
                         tag_status['last_read_at'])
                 if tag_values:
                     Tag.write([Tag(int(tag_id))], tag_values)
@@ -358,14 +360,6 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
         elif not self.node_id:
             raise TagValidationError(
                 gettext('mes_connector.msg_tag_opcua_node', tag=self.name))
-
-
-def _datetime(value):
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value
 
 
 class TagMapping(ModelSQL, ModelView):

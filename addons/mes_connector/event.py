@@ -22,6 +22,7 @@ from trytond.rpc import RPC
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from . import codec
 from .exceptions import IngestError
 
 UID_SIZE = 64
@@ -153,7 +154,7 @@ class Event(ModelSQL, ModelView):
                 error = "value must be a number, a Boolean or a text"
             else:
                 try:
-                    at = _utc(at)
+                    at = codec.naive_utc(at)
                 except (TypeError, ValueError):
                     error = "at must be an ISO 8601 time"
             if error:
@@ -339,12 +340,3 @@ class Event(ModelSQL, ModelView):
         if to_create:
             Measurement.create(to_create)
 
-
-def _utc(value):
-    if isinstance(value, dt.datetime):
-        at = value
-    else:
-        at = dt.datetime.fromisoformat(value)
-    if at.tzinfo:
-        at = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return at

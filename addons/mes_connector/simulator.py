@@ -16,6 +16,7 @@ import asyncio
 import datetime
 import json
 import logging
+import os
 import random
 import signal
 import threading
@@ -412,7 +413,6 @@ async def _main(options):
             if options.truth_file:
                 with open(options.truth_file + '.tmp', 'w') as out:
                     json.dump(plant.truth(), out)
-                import os
                 os.replace(options.truth_file + '.tmp', options.truth_file)
             try:
                 await asyncio.wait_for(stop.wait(), 1)

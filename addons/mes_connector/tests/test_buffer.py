@@ -11,12 +11,11 @@ from pathlib import Path
 from trytond.modules.mes_connector.buffer import Event, EventBuffer
 
 
-def _write_then_die(path, count, ready):
+def _write_then_die(path, count):
     buffer = EventBuffer(path)
     for i in range(count):
         buffer.append([Event.new(1, f'2026-11-25T10:00:{i % 60:02d}', i)],
             [(1, i, '2026-11-25T10:00:00')])
-    ready.set()
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -56,9 +55,8 @@ class BufferTestCase(unittest.TestCase):
 
     def test_survives_a_killed_writer(self):
         context = multiprocessing.get_context('fork')
-        ready = context.Event()
         process = context.Process(
-            target=_write_then_die, args=(self.path, 200, ready))
+            target=_write_then_die, args=(self.path, 200))
         process.start()
         process.join(30)
         self.assertEqual(process.exitcode, -signal.SIGKILL)

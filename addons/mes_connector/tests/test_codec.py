@@ -1,6 +1,7 @@
 # This file is part of Tryton MES.  See README.md for license terms.
 """Register decoding, counters and read planning, checked by hand and by
 property: what the simulator encodes the worker decodes."""
+import datetime as dt
 import math
 import unittest
 
@@ -65,6 +66,18 @@ class DecodeTestCase(unittest.TestCase):
         self.assertTrue(codec.outside_deadband(None, 1.0, 0.5))
         self.assertFalse(codec.outside_deadband(1.0, 1.4, 0.5))
         self.assertTrue(codec.outside_deadband(1.0, 1.6, 0.5))
+
+
+class TimeTestCase(unittest.TestCase):
+
+    def test_naive_utc(self):
+        expected = dt.datetime(2026, 11, 25, 9, 30)
+        self.assertEqual(
+            codec.naive_utc('2026-11-25T10:30:00+01:00'), expected)
+        self.assertEqual(codec.naive_utc('2026-11-25T09:30:00Z'), expected)
+        self.assertEqual(codec.naive_utc(expected), expected)
+        with self.assertRaises(ValueError):
+            codec.naive_utc('yesterday')
 
 
 class CounterTestCase(unittest.TestCase):
