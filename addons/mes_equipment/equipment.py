@@ -13,7 +13,7 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
-from . import oee
+from . import oee, reliability
 from .exceptions import EquipmentValidationError
 
 KINDS = [
@@ -64,6 +64,24 @@ class Equipment(
             ('maintenance', "Under Maintenance"),
             ('decommissioned', "Decommissioned"),
             ], "Status", required=True, sort=False)
+    maintenance_plans = fields.One2Many(
+        'mes.maintenance.plan', 'equipment', "Maintenance Plans")
+    maintenance_requests = fields.One2Many(
+        'mes.maintenance.request', 'equipment', "Maintenance Requests",
+        readonly=True)
+    failures = fields.Function(fields.Integer(
+            "Failures",
+            help="Breakdowns in the reliability window (the last 30 days "
+            "unless the context gives reliability_start/end)."),
+        'get_reliability')
+    mtbf = fields.Function(fields.Float(
+            "MTBF", digits=(16, 2),
+            help="Mean running hours between failures in the window."),
+        'get_reliability')
+    mttr = fields.Function(fields.Float(
+            "MTTR", digits=(16, 2),
+            help="Mean hours to repair a failure in the window."),
+        'get_reliability')
 
     @classmethod
     def __setup__(cls):
@@ -74,7 +92,7 @@ class Equipment(
                 'mes_equipment.msg_equipment_code_unique'),
             ]
         cls._order.insert(0, ('code', 'ASC'))
-        cls.__rpc__.update({'oee': RPC()})
+        cls.__rpc__.update({'oee': RPC(), 'reliability': RPC()})
 
     @classmethod
     def default_company(cls):
@@ -167,6 +185,59 @@ class Equipment(
                     result, stop_times, small_stop_time=small_stop_time,
                     startup_rejects=startup))
         return results
+
+    @classmethod
+    def get_reliability(cls, equipments, names):
+        context = Transaction().context
+        end = context.get('reliability_end') or dt.datetime.now()
+        start = context.get('reliability_start') or (
+            end - dt.timedelta(days=30))
+        results = cls.compute_reliability(equipments, start, end)
+        values = {name: {} for name in names}
+        for equipment in equipments:
+            result = results[equipment.id]
+            for name in names:
+                values[name][equipment.id] = getattr(result, name)
+        return values
+
+    @classmethod
+    def reliability(cls, equipment_ids, start, end):
+        """RPC: failures, MTBF and MTTR (hours) of each machine over
+        [start, end), with the run and repair hours behind them."""
+        return {
+            equipment_id: {
+                'failures': result.failures,
+                'mtbf': result.mtbf,
+                'mttr': result.mttr,
+                'run_hours': result.run_time / 3600,
+                'repair_hours': result.repair_time / 3600,
+                }
+            for equipment_id, result in cls.compute_reliability(
+                cls.browse(equipment_ids), start, end).items()}
+
+    @classmethod
+    def compute_reliability(cls, equipments, start, end):
+        """Return {equipment id: reliability.Reliability} over [start,
+        end) from the state log: a failure is a stop classed breakdown (or
+        a down without reason) longer than the small-stop threshold."""
+        pool = Pool()
+        State = pool.get('mes.equipment.state')
+        rows = {}
+        for equipment, begin, finish, state, loss_class in State.intervals(
+                [e.id for e in equipments], start, end):
+            begin = max(begin, start)
+            if state == 'down' and loss_class in {None, 'breakdown'}:
+                kind = 'failure'
+            else:
+                kind = state
+            rows.setdefault(equipment, []).append((
+                    (begin - start).total_seconds(),
+                    (finish - start).total_seconds(), kind))
+        return {
+            e.id: reliability.reliability(
+                rows.get(e.id, []),
+                small_stop_threshold=e.small_stop_threshold or 0)
+            for e in equipments}
 
     @classmethod
     def validate_fields(cls, equipments, field_names):

@@ -1,4 +1,5 @@
 # This file is part of Tryton MES.  See README.md for license terms.
+from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 
 
@@ -7,4 +8,8 @@ class EquipmentValidationError(ValidationError):
 
 
 class StateLogError(ValidationError):
+    pass
+
+
+class MaintenanceError(UserError):
     pass

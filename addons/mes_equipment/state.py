@@ -211,6 +211,11 @@ class EquipmentCount(ModelSQL, ModelView):
             ('startup_reject', '=', None),
             [('startup_reject', '>=', 0),
                 ('startup_reject', '<=', Eval('reject', 0))]])
+    cycles = fields.Integer(
+        "Machine Cycles", domain=['OR',
+            ('cycles', '=', None), ('cycles', '>=', 0)],
+        help="Strokes, shots or cycles of the machine itself, from its "
+        "machine counter; counter-based maintenance plans count them.")
     source = fields.Selection([
             ('terminal', "Terminal"),
             ('connector', "Connector"),

@@ -38,6 +38,29 @@ class Work(metaclass=PoolMeta):
                 unavailable.setdefault(center, []).append(gettext(
                         'mes_equipment.msg_work_machine_' + status,
                         machine=f'[{code}] {name}'))
+        for center, requests in cls._maintenance_blocking(centers).items():
+            for request in requests:
+                unavailable.setdefault(center, []).append(gettext(
+                        'mes_equipment.msg_work_machine_down_request',
+                        machine=request.equipment.rec_name,
+                        request=request.rec_name))
         for row in rows:
             reasons[row.id].extend(unavailable.get(row.work_center, []))
         return reasons
+
+    @classmethod
+    def _maintenance_blocking(cls, centers):
+        "{work center id: open machine-down requests of its machines}"
+        pool = Pool()
+        Equipment = pool.get('mes.equipment')
+        Request = pool.get('mes.maintenance.request')
+        machines = Equipment.search([
+                ('work_center', 'in', list(centers)),
+                ])
+        if not machines:
+            return {}
+        center_of = {m.id: m.work_center.id for m in machines}
+        result = {}
+        for machine, requests in Request.blocking(center_of).items():
+            result.setdefault(center_of[machine], []).extend(requests)
+        return result

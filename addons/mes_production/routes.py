@@ -158,6 +158,7 @@ def _call_state(pool, context, data):
         Work = Pool().get('production.work')
         ScrapReason = Pool().get('mes.scrap.reason')
         PauseReason = Pool().get('mes.pause.reason')
+        Problem = Pool().get('mes.problem')
         terminal = Terminal(terminal_id)
         return {
             'terminal': {'name': terminal.name, 'code': terminal.code,
@@ -175,6 +176,8 @@ def _call_state(pool, context, data):
                 for r in ScrapReason.search([])],
             'pause_reasons': [{'code': r.code, 'name': r.name}
                 for r in PauseReason.search([])],
+            'problem_kinds': [{'code': k, 'name': n}
+                for k, n in Problem.get_kinds()],
             'server_time': dt.datetime.now(),
             }
     # Reading the state closes idle sessions: it writes.

@@ -234,12 +234,14 @@
       }
     }
     for (const [id, reasons] of [['pause-reason', state.pause_reasons],
-      ['scrap-reason', state.scrap_reasons]]) {
+      ['scrap-reason', state.scrap_reasons],
+      ['problem-kind', state.problem_kinds]]) {
       const select = $(id);
       const value = select.value;
       select.replaceChildren();
       for (const reason of reasons) {
-        option(select, reason.code, `${reason.code} ${reason.name}`);
+        option(select, reason.code, id === 'problem-kind'
+          ? reason.name : `${reason.code} ${reason.name}`);
       }
       select.value = value || (reasons[0] && reasons[0].code) || '';
     }
@@ -356,7 +358,10 @@
   });
   $('problem-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    act('problem', {description: $('problem').value});
+    act('problem', {
+      description: $('problem').value,
+      problem_kind: $('problem-kind').value,
+    });
     $('problem').value = '';
   });
   $('back').addEventListener('click', () => {
