@@ -64,7 +64,8 @@ demo-db: venv
 	$(BIN)/python demo/load_demo.py -d $(DEMO_DB)
 
 # The demo's lathe is played by the plant simulator and read by the
-# connector worker; both stop with the server (logs in var/log).
+# connector worker; they and the scheduler (maintenance requests) stop with
+# the server (logs in var/log).
 demo: venv sao var/db/$(DEMO_DB).sqlite
 	@echo "Tryton MES demo: http://127.0.0.1:8000/ (admin / $(ADMIN_PASSWORD))"
 	mkdir -p var/log
@@ -73,7 +74,9 @@ demo: venv sao var/db/$(DEMO_DB).sqlite
 	simulator=$$!; \
 	$(BIN)/mes-connector -d $(DEMO_DB) > var/log/connector.log 2>&1 & \
 	connector=$$!; \
-	trap 'kill $$simulator $$connector 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/trytond-cron -d $(DEMO_DB) > var/log/cron.log 2>&1 & \
+	cron=$$!; \
+	trap 'kill $$simulator $$connector $$cron 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/trytond -d $(DEMO_DB)
 
 test: test-sqlite

@@ -157,6 +157,31 @@ def main(argv=None):
         equipment=lathe, characteristic=diameter, sample_interval=60)
     plc.save()
 
+    # Maintenance: a team, a monthly inspection coming up and an insert
+    # change every 200 parts the connector counts; `make demo` runs the
+    # hourly job that generates their requests.
+    Party = Model.get('party.party')
+    Employee = Model.get('company.employee')
+    technician_party = Party(name="Tom Technician")
+    technician_party.save()
+    technician = Employee(party=technician_party)
+    technician.save()
+    Team = Model.get('mes.maintenance.team')
+    mechanics = Team(name="Mechanics")
+    mechanics.members.append(technician)
+    mechanics.save()
+    Plan = Model.get('mes.maintenance.plan')
+    inspection = Plan(
+        name="Inspect spindle and way covers", equipment=lathe,
+        trigger='time', interval_number=1, interval_unit='month', horizon=7,
+        start=dt.date.today() - dt.timedelta(days=26), team=mechanics,
+        machine_down=True, duration=dt.timedelta(hours=1))
+    inspection.save()
+    Plan(name="Replace cutting insert", equipment=lathe, trigger='meter',
+        meter='parts', meter_interval=200, meter_lead=20,
+        start=dt.date.today(), team=mechanics, machine_down=False).save()
+    Plan.generate_requests([inspection.id], config.context)
+
     Production = Model.get('production')
     today = dt.date.today()
     for days, quantity in enumerate((10, 25, 40), start=1):

@@ -312,6 +312,11 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
         states={'invisible': Eval('role') != 'process_value'},
         help="Seconds between two measurements kept from this value; "
         "empty keeps every value outside the deadband.")
+    raise_maintenance = fields.Boolean(
+        "Raise Maintenance Request",
+        states={'invisible': Eval('role') != 'alarm'},
+        help="An alarm going on opens a corrective machine-down maintenance "
+        "request, one per machine and alarm while it is open.")
     mappings = fields.One2Many(
         'mes.connector.tag.mapping', 'tag', "Value Mapping", states={
             'invisible': ~Eval('role').in_(['state', 'alarm']),
@@ -331,6 +336,10 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def default_writable(cls):
+        return False
+
+    @classmethod
+    def default_raise_maintenance(cls):
         return False
 
     @classmethod

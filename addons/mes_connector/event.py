@@ -28,7 +28,7 @@ from .exceptions import IngestError
 UID_SIZE = 64
 TagInfo = namedtuple('TagInfo', [
         'id', 'role', 'equipment', 'counter_kind', 'characteristic',
-        'sample_interval', 'company', 'work_center'])
+        'sample_interval', 'company', 'work_center', 'raise_maintenance'])
 
 
 class Event(ModelSQL, ModelView):
@@ -123,6 +123,7 @@ class Event(ModelSQL, ModelView):
                     tag.id, tag.role, tag.equipment, tag.counter_kind,
                     tag.characteristic, tag.sample_interval,
                     connection.company, equipment.work_center,
+                    tag.raise_maintenance,
                     where=tag.id.in_(list(sub))
                     & (tag.active == Literal(True))))
             for row in cursor:
@@ -218,7 +219,9 @@ class Event(ModelSQL, ModelView):
         for event in events:
             by_role[tags[event['tag']].role].append(event)
         cls._derive_states(by_role['state'] + by_role['alarm'], tags)
+        cls._derive_maintenance(by_role['alarm'], tags)
         cls._derive_counts(by_role['counter'], tags)
+        cls._derive_machine_cycles(by_role['machine_counter'], tags)
         cls._derive_measurements(by_role['process_value'], tags)
 
     @classmethod
@@ -264,6 +267,87 @@ class Event(ModelSQL, ModelView):
                 equipment, state, at=event['at'],
                 reason=Reason(reason) if reason else None,
                 source='connector')
+
+    @classmethod
+    def _derive_maintenance(cls, events, tags):
+        """Open a corrective machine-down request for each machine whose
+        alarm went on, unless one for the same alarm is still open.
+
+        Runs under the machines' row locks taken by _derive_states, so two
+        batches of the same alarm cannot both open a request."""
+        pool = Pool()
+        Mapping = pool.get('mes.connector.tag.mapping')
+        Request = pool.get('mes.maintenance.request')
+        Reason = pool.get('mes.downtime.reason')
+        events = [e for e in events if tags[e['tag']].raise_maintenance
+            and isinstance(e['value'], (int, bool)) and e['value']]
+        if not events:
+            return
+        reasons = {}
+        for mapping in Mapping.search(
+                [('tag', 'in', list({e['tag'] for e in events}))]):
+            if mapping.reason:
+                reasons[mapping.tag.id, mapping.value] = mapping.reason.id
+        raised = {}
+        for event in sorted(events, key=lambda e: (e['at'], e['uid'])):
+            tag = tags[event['tag']]
+            reason = reasons.get((tag.id, int(event['value'])))
+            raised.setdefault((tag.equipment, reason), (tag, event))
+        open_ = {(r.equipment.id, r.alarm_reason.id if r.alarm_reason
+                else None) for r in Request.search([
+                    ('equipment', 'in', list({k[0] for k in raised})),
+                    ('kind', '=', 'corrective'),
+                    ('source', '=', 'connector'),
+                    ('state', 'in', ['draft', 'confirmed', 'in_progress']),
+                    ])}
+        to_create = []
+        for (equipment, reason), (tag, event) in sorted(
+                raised.items(), key=lambda i: (i[0][0], i[0][1] or 0)):
+            if (equipment, reason) in open_:
+                continue
+            name = (Reason(reason).rec_name if reason
+                else gettext('mes_connector.msg_alarm_unmapped',
+                    value=event['value']))
+            to_create.append({
+                    'equipment': equipment,
+                    'company': tag.company,
+                    'kind': 'corrective',
+                    'source': 'connector',
+                    'machine_down': True,
+                    'priority': 'urgent',
+                    'alarm_reason': reason,
+                    'description': gettext(
+                        'mes_connector.msg_alarm_request',
+                        alarm=name, at=event['at']),
+                    })
+        Request.create(to_create)
+
+    @classmethod
+    def _derive_machine_cycles(cls, events, tags):
+        "One count row of machine cycles per machine and batch."
+        pool = Pool()
+        Count = pool.get('mes.equipment.count')
+        table = Count.__table__()
+        cycles = defaultdict(lambda: [0, None])
+        for event in events:
+            value = event['value']
+            if (not isinstance(value, int) or isinstance(value, bool)
+                    or value <= 0):
+                continue
+            row = cycles[tags[event['tag']].equipment]
+            row[0] += value
+            row[1] = max(row[1] or event['at'], event['at'])
+        if not cycles:
+            return
+        user = Transaction().user
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.insert(
+                [table.equipment, table.at, table.total, table.reject,
+                    table.cycles, table.source, table.create_uid,
+                    table.create_date],
+                [[equipment, at, 0, 0, number, 'connector', user,
+                        CurrentTimestamp()]
+                    for equipment, (number, at) in sorted(cycles.items())]))
 
     @classmethod
     def _derive_counts(cls, events, tags):

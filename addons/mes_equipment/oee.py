@@ -292,17 +292,3 @@ def pareto(values: dict[str, float]) -> list[tuple[str, float, float]]:
         cumulative += value
         result.append((name, value, cumulative / total))
     return result
-
-
-def mtbf_mttr(
-        failure_starts, failure_ends, operating_time: float
-        ) -> tuple[float | None, float | None]:
-    """Return the mean time between failures and the mean time to repair,
-    in the unit of the inputs, from the failures' down intervals and the
-    operating time of the period. None where there was no failure."""
-    starts = np.asarray(failure_starts, dtype=float)
-    ends = np.asarray(failure_ends, dtype=float)
-    if not len(starts):
-        return None, None
-    repair = float(np.sum(ends - starts))
-    return operating_time / len(starts), repair / len(starts)

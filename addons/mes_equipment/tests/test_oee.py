@@ -82,16 +82,6 @@ class WorkedExampleTestCase(unittest.TestCase):
         self.assertEqual(times[0, 0, S['down']], 2 * 3600)
         self.assertEqual(times[0, 1, S['down']], 2 * 3600)
 
-    def test_mtbf_mttr(self):
-        # Three failures of 1 h, 2 h and 3 h over 300 h of operation.
-        hour = 3600
-        mtbf, mttr = oee.mtbf_mttr(
-            [10 * hour, 50 * hour, 100 * hour],
-            [11 * hour, 52 * hour, 103 * hour], 300 * hour)
-        self.assertEqual(mtbf / hour, 100)
-        self.assertEqual(mttr / hour, 2)
-        self.assertEqual(oee.mtbf_mttr([], [], 100), (None, None))
-
 
 @st.composite
 def state_logs(draw, horizon=86400.0):

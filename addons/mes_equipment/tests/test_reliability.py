@@ -111,6 +111,15 @@ class ReliabilityTestCase(unittest.TestCase):
         self.assertAlmostEqual(result.mtbf, 6.25 / 2)
         self.assertAlmostEqual(result.mttr, 1.75 / 2)
 
+    def test_three_failures(self):
+        # Failures of 1 h, 2 h and 3 h in 300 h of running.
+        log = [(0, 100, 'running'), (100, 101, 'failure'),
+            (101, 201, 'running'), (201, 203, 'failure'),
+            (203, 303, 'running'), (303, 306, 'failure')]
+        result = reliability.reliability(
+            [(a * HOUR, b * HOUR, kind) for a, b, kind in log])
+        self.assertEqual((result.mtbf, result.mttr), (100, 2))
+
     def test_small_stops_are_not_failures(self):
         log = [(0, 100, 'running'), (100, 130, 'failure'),
             (130, 3600, 'running')]
