@@ -13,7 +13,7 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction
 
-from . import oee, reliability
+from . import oee, reliability, shifts
 from .exceptions import EquipmentValidationError
 
 KINDS = [
@@ -64,6 +64,12 @@ class Equipment(
             ('maintenance', "Under Maintenance"),
             ('decommissioned', "Decommissioned"),
             ], "Status", required=True, sort=False)
+    shift_pattern = fields.Many2One(
+        'mes.shift.pattern', "Shift Pattern", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        help="When the machine is planned to produce; empty takes the "
+        "pattern of the line above, and without any pattern every hour is "
+        "planned.")
     maintenance_plans = fields.One2Many(
         'mes.maintenance.plan', 'equipment', "Maintenance Plans")
     maintenance_requests = fields.One2Many(
@@ -92,7 +98,11 @@ class Equipment(
                 'mes_equipment.msg_equipment_code_unique'),
             ]
         cls._order.insert(0, ('code', 'ASC'))
-        cls.__rpc__.update({'oee': RPC(), 'reliability': RPC()})
+        cls.__rpc__.update({
+                'oee': RPC(),
+                'oee_by_shift': RPC(),
+                'reliability': RPC(),
+                })
 
     @classmethod
     def default_company(cls):
@@ -115,22 +125,41 @@ class Equipment(
         """RPC: the OEE figures of each machine over [start, end) with the
         times (seconds) and counts behind them and the loss per class."""
         results = cls.compute_oee(cls.browse(equipment_ids), start, end)
-        figures = {}
-        for equipment_id, (result, losses) in results.items():
-            figures[equipment_id] = {
-                'availability': result.availability,
-                'performance': result.performance,
-                'quality': result.quality,
-                'oee': result.oee,
-                'teep': result.teep,
-                'calendar_time': result.calendar_time,
-                'planned_time': result.planned_time,
-                'run_time': result.run_time,
-                'total_count': result.total_count,
-                'good_count': result.good_count,
-                'losses': losses,
-                }
-        return figures
+        return {
+            equipment_id: _figures(result, losses)
+            for equipment_id, (result, losses) in results.items()}
+
+    @classmethod
+    def oee_by_shift(cls, equipment_ids, start, end):
+        """RPC: the OEE figures of each machine per shift occurrence
+        overlapping [start, end), as {equipment id: [{'shift', 'start',
+        'end', figures...}, ...]}; time outside shifts is left out."""
+        result = {}
+        for equipment in cls.browse(equipment_ids):
+            pattern = equipment.shift_spec()
+            rows = []
+            for occurrence in shifts.occurrences(pattern or (), start, end):
+                window_start = max(occurrence.start, start)
+                window_end = min(occurrence.end, end)
+                (figures, losses), = cls.compute_oee(
+                    [equipment], window_start, window_end).values()
+                rows.append({
+                        'shift': occurrence.name,
+                        'start': window_start,
+                        'end': window_end,
+                        **_figures(figures, losses),
+                        })
+            result[equipment.id] = rows
+        return result
+
+    def shift_spec(self):
+        "The shifts of the machine's pattern or of the nearest above."
+        equipment = self
+        while equipment:
+            if equipment.shift_pattern:
+                return equipment.shift_pattern.spec()
+            equipment = equipment.parent
+        return None
 
     @classmethod
     def compute_oee(cls, equipments, start, end):
@@ -159,27 +188,42 @@ class Equipment(
         results = {}
         for equipment in equipments:
             rows = intervals.get(equipment.id, [])
+            threshold = dt.timedelta(
+                seconds=equipment.small_stop_threshold or 0)
             starts = [(r[0] - start).total_seconds() for r in rows]
             ends = [(r[1] - start).total_seconds() for r in rows]
-            states = [oee.STATE_INDEX[r[2]] for r in rows]
+            # (state, loss class, small stop): small stops are classified
+            # on the whole stop before any cut at a shift or break.
+            kinds = [(oee.STATE_INDEX[r[2]], r[3],
+                    r[2] == 'down' and r[1] - r[0] < threshold)
+                for r in rows]
+            pattern = equipment.shift_spec()
+            if pattern is not None:
+                planned = [
+                    ((a - start).total_seconds(), (b - start).total_seconds())
+                    for a, b in shifts.planned_windows(pattern, start, end)]
+                starts, ends, kinds = shifts.overlay_planned_stops(
+                    starts, ends, kinds, planned, 0, seconds)
+                kinds = [k if isinstance(k, tuple)
+                    else (oee.PLANNED_STOP, 'planned', False) for k in kinds]
+            states = [oee.RUNNING if small else state
+                for state, _, small in kinds]
             total, reject, startup = counts.get(equipment.id, (0, 0, 0))
             result = oee.window_oee(
                 starts, ends, states, 0, seconds, total, total - reject,
-                equipment.ideal_cycle_time or 0,
-                small_stop_threshold=equipment.small_stop_threshold or 0)
+                equipment.ideal_cycle_time or 0)
             stop_times = {}
             small_stop_time = 0.0
-            for (begin, finish, state, loss_class), s, e in zip(
-                    rows, starts, ends):
+            for (state, loss_class, small), s, e in zip(kinds, starts, ends):
                 length = max(min(e, seconds) - max(s, 0), 0)
-                if state == 'running' or state == 'planned_stop':
+                if state in {oee.RUNNING, oee.PLANNED_STOP}:
                     continue
-                if (state == 'down' and finish - begin < dt.timedelta(
-                            seconds=equipment.small_stop_threshold or 0)):
+                if small:
                     small_stop_time += length
                     continue
                 stop_class = loss_class or (
-                    'setup_adjustment' if state == 'setup' else 'breakdown')
+                    'setup_adjustment' if state == oee.STATE_INDEX['setup']
+                    else 'breakdown')
                 stop_times[stop_class] = stop_times.get(stop_class, 0) + length
             results[equipment.id] = (result, oee.loss_times(
                     result, stop_times, small_stop_time=small_stop_time,
@@ -253,3 +297,19 @@ class Equipment(
                 gettext('mes_equipment.msg_equipment_hierarchy_level',
                     equipment=self.rec_name,
                     parent=self.parent.rec_name))
+
+
+def _figures(result, losses):
+    return {
+        'availability': result.availability,
+        'performance': result.performance,
+        'quality': result.quality,
+        'oee': result.oee,
+        'teep': result.teep,
+        'calendar_time': result.calendar_time,
+        'planned_time': result.planned_time,
+        'run_time': result.run_time,
+        'total_count': result.total_count,
+        'good_count': result.good_count,
+        'losses': losses,
+        }

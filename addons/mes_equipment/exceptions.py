@@ -11,5 +11,9 @@ class StateLogError(ValidationError):
     pass
 
 
+class ShiftValidationError(ValidationError):
+    pass
+
+
 class MaintenanceError(UserError):
     pass
