@@ -22,6 +22,8 @@ from trytond.rpc import RPC
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from trytond.modules.mes_equipment.day import invalidate_days
+
 from . import codec
 from .exceptions import IngestError
 
@@ -384,6 +386,7 @@ class Event(ModelSQL, ModelView):
                     [table.equipment, table.at, table.total, table.reject,
                         table.source, table.create_uid, table.create_date],
                     rows))
+            invalidate_days((row[0], row[1], row[1]) for row in rows)
 
     @classmethod
     def _derive_measurements(cls, events, tags):
