@@ -1,4 +1,5 @@
 """Operators on the terminal, in headless Debian chromium."""
+import datetime as dt
 import re
 
 from .terminal_client import admin_rpc, new_production, terminal_key
@@ -125,3 +126,48 @@ def test_taps_survive_a_network_outage(server, browser, artefacts):
     assert [(c['run_by.']['rec_name'], c['good_quantity'])
         for c in cycles] == [('Piotr Operator', 5.0)]
     assert work['state'] == 'running'
+
+
+def test_operator_explains_a_stop(server, browser, artefacts):
+    proxy = admin_rpc(server)
+    context = proxy.model.res.user.get_preferences(True, {})
+    lathe, = proxy.model.mes.equipment.search(
+        [('code', '=', 'M-LATHE-1')], 0, None, None, context)
+    # The PLC saw the lathe stop for six minutes without saying why.
+    now = dt.datetime.now().replace(microsecond=0)
+    stop = proxy.model.mes.equipment.state.log_state(
+        lathe, 'down', now - dt.timedelta(minutes=10), None, 'connector',
+        None, context)
+    proxy.model.mes.equipment.state.log_state(
+        lathe, 'running', now - dt.timedelta(minutes=4), None, 'connector',
+        None, context)
+
+    page = open_terminal(browser, server)
+    sign_in(page)
+    # Others may be signed in on the panel: Olga picks herself.
+    page.locator('#operator-list').get_by_role(
+        'button', name='Olga Operator').click()
+    stops = page.locator('#stops')
+    stops.get_by_text(re.compile(
+        r'\[M-LATHE-1\] .*: stopped at .* for 6 min')).wait_for()
+    page.screenshot(path=artefacts / '1-stop-to-explain.png')
+    stops.get_by_role('combobox').select_option('JAM')
+    stops.get_by_role('button', name='Explain').click()
+    page.locator('#outcomes').get_by_text(
+        re.compile('explain stop .* accepted')).wait_for()
+    stops.wait_for(state='hidden')
+    page.screenshot(path=artefacts / '2-stop-explained.png')
+
+    # The log keeps the stop and adds the operator's reason over it.
+    old, = proxy.model.mes.equipment.state.read(
+        [stop], ['superseded_by'], context)
+    new, = proxy.model.mes.equipment.state.read(
+        [old['superseded_by']], ['reason.code', 'source', 'note', 'start',
+            'end'], context)
+    assert new['reason.']['code'] == 'JAM'
+    assert new['source'] == 'correction'
+    assert 'Olga Operator' in new['note']
+    xmlrpc_time = '%Y%m%dT%H:%M:%S'
+    assert (str(new['start']), str(new['end'])) == (
+        (now - dt.timedelta(minutes=10)).strftime(xmlrpc_time),
+        (now - dt.timedelta(minutes=4)).strftime(xmlrpc_time))

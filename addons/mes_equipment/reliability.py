@@ -68,7 +68,9 @@ def meter_due_points(every: float, last_index: int, reading: float,
     already passed only the latest is kept."""
     if every <= 0:
         raise ValueError("the interval must be positive")
-    reached = math.floor((reading + max(lead, 0)) / every)
+    # The epsilon keeps a reading exactly on a due point from falling a
+    # rounding error short of it.
+    reached = math.floor((reading + max(lead, 0)) / every + 1e-9)
     points = [(k, k * every) for k in range(last_index + 1, reached + 1)]
     passed = [p for p in points if p[1] <= reading]
     if len(passed) > 1:

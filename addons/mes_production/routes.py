@@ -179,6 +179,7 @@ def _call_state(pool, context, data):
             'problem_kinds': [{'code': k, 'name': n}
                 for k, n in Problem.get_kinds()],
             'server_time': dt.datetime.now(),
+            **terminal.state_extra(),
             }
     # Reading the state closes idle sessions: it writes.
     return json_response(_in_transaction(pool, user, company, state))

@@ -249,7 +249,7 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
 
         action_id = _required_text(data, 'action_id')
         kind = data.get('kind')
-        if kind not in dict(ACTIONS):
+        if kind not in dict(self.action_kinds()):
             raise TerminalError(gettext(
                     'mes_production.msg_terminal_action_unknown',
                     kind=kind))
@@ -259,17 +259,21 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
         if session is None:
             raise TerminalError(gettext(
                     'mes_production.msg_terminal_not_signed_in'))
-        work_id = _as_int(data.get('work'))
-        works = Work.search([
-                ('id', '=', work_id),
-                ('work_center', 'in', [w.id for w in self.work_centers]),
-                ]) if work_id else []
-        if not works:
-            raise TerminalError(gettext(
-                    'mes_production.msg_terminal_work_unknown',
-                    work=data.get('work')))
-        work, = works
-        self._serialize(work)
+        if kind in self.workless_action_kinds():
+            work = None
+            self._serialize_workless(kind, data)
+        else:
+            work_id = _as_int(data.get('work'))
+            works = Work.search([
+                    ('id', '=', work_id),
+                    ('work_center', 'in', [w.id for w in self.work_centers]),
+                    ]) if work_id else []
+            if not works:
+                raise TerminalError(gettext(
+                        'mes_production.msg_terminal_work_unknown',
+                        work=data.get('work')))
+            work, = works
+            self._serialize(work)
         with Transaction().set_context(employee=employee.id):
             result = getattr(self, f'_do_{kind}')(work, employee, data)
         session.last_seen_at = dt.datetime.now()
@@ -278,7 +282,7 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     'action_id': action_id,
                     'terminal': self.id,
                     'employee': employee.id,
-                    'work': work.id,
+                    'work': work.id if work else None,
                     'kind': kind,
                     'payload': json.dumps(data, sort_keys=True),
                     'client_time': _client_time(data),
@@ -286,6 +290,25 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     'result': json.dumps(result),
                     }])
         return result
+
+    @classmethod
+    def action_kinds(cls):
+        """The kinds of operator action; each is run by `_do_<kind>(work,
+        employee, data)`. Other modules add theirs."""
+        return list(ACTIONS)
+
+    @classmethod
+    def workless_action_kinds(cls):
+        "The kinds of action that are not about a work (work is None)."
+        return set()
+
+    def _serialize_workless(self, kind, data):
+        """Take the locks a workless action needs before it reads: the
+        module that adds the kind knows which rows."""
+
+    def state_extra(self):
+        "More of what the terminal shows, added by other modules."
+        return {}
 
     @staticmethod
     def _serialize(work):
@@ -320,7 +343,8 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
                         if work_id and Work.search([('id', '=', work_id)])
                         else None),
                     'kind': (data.get('kind')
-                        if data.get('kind') in dict(ACTIONS) else None),
+                        if data.get('kind') in dict(self.action_kinds())
+                        else None),
                     'payload': json.dumps(data, sort_keys=True, default=str),
                     'client_time': _client_time(data),
                     'state': 'refused',
@@ -572,6 +596,12 @@ class TerminalSession(ModelSQL, ModelView):
 class TerminalAction(ModelSQL, ModelView):
     "One operator action received from a terminal, accepted or refused."
     __name__ = 'mes.terminal.action'
+
+    @classmethod
+    def get_kinds(cls):
+        Terminal = Pool().get('mes.terminal')
+        return [(None, "")] + Terminal.action_kinds()
+
     action_id = fields.Char("Action ID", required=True, readonly=True)
     terminal = fields.Many2One(
         'mes.terminal', "Terminal", required=True, ondelete='RESTRICT',
@@ -580,7 +610,7 @@ class TerminalAction(ModelSQL, ModelView):
         'company.employee', "Employee", ondelete='RESTRICT', readonly=True)
     work = fields.Many2One(
         'production.work', "Work", ondelete='SET NULL', readonly=True)
-    kind = fields.Selection([(None, "")] + ACTIONS, "Kind", readonly=True)
+    kind = fields.Selection('get_kinds', "Kind", readonly=True)
     payload = fields.Text("Payload", readonly=True)
     client_time = fields.DateTime("Client Time", readonly=True,
         help="When the operator tapped, which may be well before it "

@@ -73,9 +73,9 @@ class MeterTestCase(unittest.TestCase):
             [(3, 3000), (4, 4000)])
 
     @settings(max_examples=300, deadline=None)
-    @given(st.floats(min_value=0.5, max_value=1e6),
-        st.lists(st.floats(min_value=0, max_value=1e5), max_size=20),
-        st.floats(min_value=0, max_value=1e5))
+    @given(st.integers(min_value=1, max_value=10 ** 6),
+        st.lists(st.integers(min_value=0, max_value=10 ** 5), max_size=20),
+        st.integers(min_value=0, max_value=10 ** 5))
     def test_each_due_point_once(self, every, increments, lead):
         """However the meter moves and however often the job runs, a due
         point is generated at most once, in increasing order, and the

@@ -75,6 +75,9 @@
   }
 
   function describe(action) {
+    if (action.kind === 'explain_stop') {
+      return `explain stop ${action.interval} as ${action.reason}`;
+    }
     const work = findWork(action.work);
     const label = work ? `${work.operation} / ${work.production}` :
       `work ${action.work}`;
@@ -245,8 +248,50 @@
       }
       select.value = value || (reasons[0] && reasons[0].code) || '';
     }
+    renderStops();
     if (currentWork) {
       renderWork();
+    }
+  }
+
+  // A machine stop without a reason, shown until an operator gives one;
+  // the reason picked survives the periodic refresh.
+  const stopReasons = {};
+
+  function renderStops() {
+    const stops = state.unexplained_stops || [];
+    $('stops').hidden = !stops.length;
+    const list = $('stop-list');
+    list.replaceChildren();
+    for (const stop of stops) {
+      const form = document.createElement('form');
+      form.className = 'row stop';
+      const label = document.createElement('span');
+      const since = String(stop.start).slice(11, 16);
+      label.textContent = stop.end
+        ? `${stop.machine}: stopped at ${since} for ${stop.minutes} min`
+        : `${stop.machine}: stopped since ${since} (${stop.minutes} min)`;
+      const select = document.createElement('select');
+      select.setAttribute('aria-label', `Reason for ${stop.machine}`);
+      for (const reason of state.downtime_reasons || []) {
+        option(select, reason.code, reason.name);
+      }
+      if (stopReasons[stop.id]) {
+        select.value = stopReasons[stop.id];
+      }
+      select.addEventListener('change', () => {
+        stopReasons[stop.id] = select.value;
+      });
+      const button = document.createElement('button');
+      button.type = 'submit';
+      button.textContent = 'Explain';
+      form.append(label, select, button);
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        act('explain_stop', {work: null, interval: stop.id,
+          reason: select.value});
+      });
+      list.append(form);
     }
   }
 
