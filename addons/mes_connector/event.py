@@ -372,21 +372,52 @@ class Event(ModelSQL, ModelView):
             row['at'] = max(row['at'] or event['at'], event['at'])
         rows = []
         user = Transaction().user
+        running = cls._running_works(
+            {tags[e['tag']].work_center for e in events} - {None})
         for equipment, row in sorted(totals.items()):
             total = row['total'] + row['good']
             if not row['has_total']:
                 total += row['reject']
             if not total and not row['reject']:
                 continue
+            center = next(t.work_center for t in tags.values()
+                if t.equipment == equipment)
+            work, product, operation = running.get(center, (None,) * 3)
             rows.append([equipment, row['at'], total, row['reject'],
+                    work, product, operation,
                     'connector', user, CurrentTimestamp()])
         if rows:
             cursor = Transaction().connection.cursor()
             cursor.execute(*table.insert(
                     [table.equipment, table.at, table.total, table.reject,
+                        table.work, table.product, table.operation,
                         table.source, table.create_uid, table.create_date],
                     rows))
             invalidate_days((row[0], row[1], row[1]) for row in rows)
+
+    @classmethod
+    def _running_works(cls, work_centers):
+        """{work center: (work, product, operation)} of the centers where
+        exactly one work is running: the machine's parts are that work's, and
+        their ideal cycle time is the product's on that operation."""
+        pool = Pool()
+        Work = pool.get('production.work')
+        Production = pool.get('production')
+        if not work_centers:
+            return {}
+        work = Work.__table__()
+        production = Production.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*work.join(production,
+                condition=work.production == production.id).select(
+                work.work_center, work.id, production.product,
+                work.operation,
+                where=work.work_center.in_(list(work_centers))
+                & (work.state == 'running')))
+        found = defaultdict(list)
+        for center, *row in cursor:
+            found[center].append(tuple(row))
+        return {c: rows[0] for c, rows in found.items() if len(rows) == 1}
 
     @classmethod
     def _derive_measurements(cls, events, tags):

@@ -70,6 +70,10 @@ class Equipment(
         help="When the machine is planned to produce; empty takes the "
         "pattern of the line above, and without any pattern every hour is "
         "planned.")
+    cycle_times = fields.One2Many(
+        'mes.equipment.cycle_time', 'equipment', "Cycle Times",
+        help="Ideal cycle times per product and operation; the machine's "
+        "own applies to the others.")
     maintenance_plans = fields.One2Many(
         'mes.maintenance.plan', 'equipment', "Maintenance Plans")
     maintenance_requests = fields.One2Many(
@@ -169,6 +173,7 @@ class Equipment(
         pool = Pool()
         State = pool.get('mes.equipment.state')
         Count = pool.get('mes.equipment.count')
+        CycleTime = pool.get('mes.equipment.cycle_time')
         ids = [e.id for e in equipments]
         intervals = {}
         for equipment, begin, finish, state, loss_class in State.intervals(
@@ -178,12 +183,20 @@ class Equipment(
         count = Count.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*count.select(
-                count.equipment, Sum(count.total), Sum(count.reject),
+                count.equipment, count.product, count.operation,
+                Sum(count.total), Sum(count.reject),
                 Sum(Coalesce(count.startup_reject, 0)),
                 where=count.equipment.in_(ids)
                 & (count.at >= start) & (count.at < end),
-                group_by=[count.equipment]))
-        counts = {e: (t or 0, r or 0, s or 0) for e, t, r, s in cursor}
+                group_by=[count.equipment, count.product, count.operation]))
+        ideal_times = CycleTime.ideal_times(ids)
+        counts, ideal = {}, {}
+        for equipment, product, operation, t, r, s in cursor:
+            t, r, s = t or 0, r or 0, s or 0
+            before = counts.get(equipment, (0, 0, 0))
+            counts[equipment] = (before[0] + t, before[1] + r, before[2] + s)
+            ideal[equipment] = ideal.get(equipment, 0) + t * ideal_times(
+                equipment, product, operation)
         seconds = (end - start).total_seconds()
         results = {}
         for equipment in equipments:
@@ -209,9 +222,13 @@ class Equipment(
             states = [oee.RUNNING if small else state
                 for state, _, small in kinds]
             total, reject, startup = counts.get(equipment.id, (0, 0, 0))
+            # Parts of several products: the ideal cycle time weighted by
+            # the counts gives the net run time of the mix.
+            ideal_cycle_time = (ideal[equipment.id] / total if total
+                else equipment.ideal_cycle_time or 0)
             result = oee.window_oee(
                 starts, ends, states, 0, seconds, total, total - reject,
-                equipment.ideal_cycle_time or 0)
+                ideal_cycle_time)
             stop_times = {}
             small_stop_time = 0.0
             for (state, loss_class, small), s, e in zip(kinds, starts, ends):

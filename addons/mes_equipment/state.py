@@ -211,6 +211,13 @@ class EquipmentCount(ModelSQL, ModelView):
             ('startup_reject', '=', None),
             [('startup_reject', '>=', 0),
                 ('startup_reject', '<=', Eval('reject', 0))]])
+    product = fields.Many2One(
+        'product.product', "Product", ondelete='RESTRICT',
+        help="What was made: its ideal cycle time may differ.")
+    operation = fields.Many2One(
+        'production.routing.operation', "Operation", ondelete='RESTRICT')
+    work = fields.Many2One(
+        'production.work', "Work", ondelete='SET NULL')
     cycles = fields.Integer(
         "Machine Cycles", domain=['OR',
             ('cycles', '=', None), ('cycles', '>=', 0)],

@@ -142,5 +142,8 @@ class Terminal(metaclass=PoolMeta):
                         'total': round(good + scrap),
                         'reject': round(scrap),
                         'source': 'terminal',
+                        'work': work.id,
+                        'product': work.production.product.id,
+                        'operation': work.operation.id,
                         }])
         return result
