@@ -105,6 +105,8 @@ class Equipment(
         cls.__rpc__.update({
                 'oee': RPC(),
                 'oee_by_shift': RPC(),
+                'oee_total': RPC(),
+                'oee_of_productions': RPC(),
                 'reliability': RPC(),
                 })
 
@@ -156,6 +158,44 @@ class Equipment(
             result[equipment.id] = rows
         return result
 
+    @classmethod
+    def oee_total(cls, equipment_ids, start, end):
+        """RPC: the OEE of the machines at or below the equipments (a line,
+        a cell, a site) taken together over [start, end): their times and
+        counts added up."""
+        machines = cls.search([
+                ('parent', 'child_of', list(equipment_ids)),
+                ('kind', '=', 'machine'),
+                ])
+        return _figures(*_add_up(
+                cls.compute_oee(machines, start, end).values()))
+
+    @classmethod
+    def oee_of_productions(cls, production_ids):
+        """RPC: {production id: OEE figures} of each production order: for
+        each of its works, the machines of the work center over the time the
+        work ran, with the parts counted for that work."""
+        pool = Pool()
+        Production = pool.get('production')
+        result = {}
+        now = dt.datetime.now()
+        for production in Production.browse(production_ids):
+            parts = []
+            for work in production.works:
+                machines = [e for e in (work.work_center.equipments
+                        if work.work_center else [])
+                    if e.kind == 'machine' and e.active]
+                starts = [c.started_at for c in work.cycles if c.started_at]
+                if not machines or not starts:
+                    continue
+                ends = [c.ended_at or now for c in work.cycles
+                    if c.started_at]
+                parts.extend(cls.compute_oee(
+                        machines, min(starts), max(ends),
+                        works=[work.id]).values())
+            result[production.id] = _figures(*_add_up(parts))
+        return result
+
     def shift_spec(self):
         "The shifts of the machine's pattern or of the nearest above."
         equipment = self
@@ -166,10 +206,11 @@ class Equipment(
         return None
 
     @classmethod
-    def compute_oee(cls, equipments, start, end):
+    def compute_oee(cls, equipments, start, end, works=None):
         """Return {equipment id: oee.OEE} over [start, end) from the state
         log and the counts, each gathered in one query, and the loss time
-        per loss class."""
+        per loss class. With `works`, only the parts counted for those
+        works count."""
         pool = Pool()
         State = pool.get('mes.equipment.state')
         Count = pool.get('mes.equipment.count')
@@ -182,12 +223,15 @@ class Equipment(
                 (max(begin, start), finish, state, loss_class))
         count = Count.__table__()
         cursor = Transaction().connection.cursor()
+        where = (count.equipment.in_(ids)
+            & (count.at >= start) & (count.at < end))
+        if works is not None:
+            where &= count.work.in_(list(works) or [-1])
         cursor.execute(*count.select(
                 count.equipment, count.product, count.operation,
                 Sum(count.total), Sum(count.reject),
                 Sum(Coalesce(count.startup_reject, 0)),
-                where=count.equipment.in_(ids)
-                & (count.at >= start) & (count.at < end),
+                where=where,
                 group_by=[count.equipment, count.product, count.operation]))
         ideal_times = CycleTime.ideal_times(ids)
         counts, ideal = {}, {}
@@ -330,3 +374,15 @@ def _figures(result, losses):
         'good_count': result.good_count,
         'losses': losses,
         }
+
+
+def _add_up(results):
+    "One OEE and its losses from several (OEE, losses) of machines."
+    total, losses = None, {}
+    for result, result_losses in results:
+        total = result if total is None else total + result
+        for name, value in result_losses.items():
+            losses[name] = losses.get(name, 0) + value
+    if total is None:
+        total = oee.OEE(0, 0, 0, 0, 0, 0)
+    return total, losses
