@@ -17,3 +17,7 @@ class MeasurementError(UserError):
 
 class HoldError(UserError):
     pass
+
+
+class MeasurementImportError(UserError):
+    "A measurement file refused whole."

@@ -4,9 +4,15 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
+from trytond.rpc import RPC
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import MeasurementError
+from . import csv_import
+from .exceptions import MeasurementImportError, MeasurementError
+
+# How many line errors an import refusal lists before "and N more".
+MAX_IMPORT_ERRORS = 20
 
 
 class Measurement(ModelSQL, ModelView):
@@ -42,6 +48,10 @@ class Measurement(ModelSQL, ModelView):
                 (t.characteristic, Index.Equality()),
                 (t.measured_at, Index.Range())))
         cls._order = [('measured_at', 'DESC'), ('id', 'DESC')]
+        cls.__rpc__.update({
+                'import_csv': RPC(
+                    readonly=False, result=lambda ms: [m.id for m in ms]),
+                })
 
     @classmethod
     def default_measured_at(cls):
@@ -71,3 +81,97 @@ class Measurement(ModelSQL, ModelView):
         super().on_modification(mode, measurements, field_names=field_names)
         if mode == 'create':
             Characteristic.monitor(measurements)
+
+    @classmethod
+    def import_csv(cls, data):
+        """Import the measurements of a lab instrument's CSV export (text
+        or bytes), all or nothing: a file with any bad line is refused with
+        every bad line's number and reason. Return the new measurements."""
+        pool = Pool()
+        Characteristic = pool.get('mes.quality.characteristic')
+        Lot = pool.get('stock.lot')
+        WorkCenter = pool.get('production.work.center')
+        rows, problems = csv_import.read(data)
+        errors = [(line, gettext('mes_quality.msg_import_' + code, **values))
+            for line, code, values in problems]
+        characteristics, lots, centers = {}, {}, {}
+
+        def find(cache, Model, name, domain):
+            if name not in cache:
+                found = Model.search(domain, limit=2)
+                cache[name] = found[0] if len(found) == 1 else len(found)
+            return cache[name]
+
+        to_create = []
+        for row in rows:
+            characteristic = find(
+                characteristics, Characteristic, row.characteristic,
+                [('name', '=', row.characteristic)])
+            if isinstance(characteristic, int):
+                errors.append((row.line, gettext(
+                            'mes_quality.msg_import_characteristic_'
+                            + ('ambiguous' if characteristic else 'unknown'),
+                            characteristic=row.characteristic)))
+                continue
+            values = {
+                'characteristic': characteristic.id,
+                'value': row.value,
+                'measured_at': row.measured_at,
+                'subgroup': row.subgroup,
+                'source': 'import',
+                'company': characteristic.company.id,
+                }
+            if row.lot:
+                lot = find(lots, Lot, row.lot, [('number', '=', row.lot)])
+                if isinstance(lot, int):
+                    errors.append((row.line, gettext(
+                                'mes_quality.msg_import_lot_unknown',
+                                lot=row.lot)))
+                    continue
+                values['lot'] = lot.id
+            if row.work_center:
+                center = find(centers, WorkCenter, row.work_center,
+                    [('name', '=', row.work_center)])
+                if isinstance(center, int):
+                    errors.append((row.line, gettext(
+                                'mes_quality.msg_import_work_center_unknown',
+                                work_center=row.work_center)))
+                    continue
+                values['work_center'] = center.id
+            to_create.append(values)
+        if errors:
+            errors.sort()
+            listed = [gettext('mes_quality.msg_import_line',
+                    line=line, error=error)
+                for line, error in errors[:MAX_IMPORT_ERRORS]]
+            if len(errors) > MAX_IMPORT_ERRORS:
+                listed.append(gettext('mes_quality.msg_import_more',
+                        count=len(errors) - MAX_IMPORT_ERRORS))
+            raise MeasurementImportError(gettext(
+                    'mes_quality.msg_import_refused',
+                    errors='\n'.join(listed)))
+        return cls.create(to_create)
+
+
+class ImportStart(ModelView):
+    "Import Measurements"
+    __name__ = 'mes.quality.measurement.import.start'
+    file = fields.Binary("CSV File", required=True, filename='filename')
+    filename = fields.Char("File Name")
+
+
+class Import(Wizard):
+    "Import measurements from a lab instrument's CSV file."
+    __name__ = 'mes.quality.measurement.import'
+    start = StateView('mes.quality.measurement.import.start',
+        'mes_quality.measurement_import_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Import", 'import_', 'tryton-ok', default=True),
+            ])
+    import_ = StateTransition()
+
+    def transition_import_(self):
+        pool = Pool()
+        Measurement = pool.get('mes.quality.measurement')
+        Measurement.import_csv(bytes(self.start.file))
+        return 'end'
