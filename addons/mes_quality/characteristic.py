@@ -224,6 +224,7 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                         rule=record.rule_string,
                         value=values[last]))
                 alert.save()
+                cls._notify_quality(alert)
                 if characteristic.hold_on_violation:
                     Hold.create([{
                                 'lot': (measurement.lot.id
@@ -234,6 +235,27 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                                 'reason': record.rec_name,
                                 'company': characteristic.company.id,
                                 }])
+
+    @classmethod
+    def _notify_quality(cls, alert):
+        "Tell the MES Quality users of the alert, in their client."
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        group = ModelData.get_id('mes_quality', 'group_mes_quality')
+        users = User.search([
+                ('groups', '=', group),
+                ('companies', '=', alert.company.id),
+                ])
+        Notification.save([Notification(
+                    user=user,
+                    label=gettext('mes_quality.msg_violation_notification'),
+                    description=alert.title,
+                    icon='tryton-warning',
+                    model='quality.alert',
+                    records=json.dumps([alert.id]),
+                    ) for user in users])
 
     @classmethod
     def default_type_(cls):
