@@ -11,11 +11,14 @@ from trytond.pyson import Eval
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
+from . import chart as svg_chart
 from . import spc
 from .exceptions import CharacteristicValidationError, LimitError
 
 VARIABLE_CHARTS = {'xbar_r', 'xbar_s', 'i_mr'}
 ATTRIBUTE_CHARTS = {'p', 'np', 'c', 'u'}
+# How many of the last points a chart picture shows.
+CHART_POINTS = 50
 
 
 class Characteristic(DeactivableMixin, ModelSQL, ModelView):
@@ -66,6 +69,10 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     limits = fields.One2Many(
         'mes.quality.limit', 'characteristic', "Control Limits",
         readonly=True)
+    chart = fields.Function(fields.Binary(
+            "Control Chart",
+            help="The last points against the current limits, violations "
+            "in red."), 'get_chart')
 
     @classmethod
     def __setup__(cls):
@@ -235,6 +242,36 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                                 'reason': record.rec_name,
                                 'company': characteristic.company.id,
                                 }])
+
+    def get_chart(self, name):
+        return self.render_chart().encode('utf-8')
+
+    def render_chart(self, points=CHART_POINTS, highlight=None):
+        """The SVG of the chart's last points against the current limits;
+        the points holding a violation's measurement are marked, or those
+        holding one of the `highlight` measurement ids."""
+        pool = Pool()
+        Violation = pool.get('mes.quality.violation')
+        chart_points = self.chart_points(points)
+        values = [float(np.mean(p)) if isinstance(p, list) else p
+            for p, _ in chart_points]
+        if highlight is None:
+            highlight = {v.measurement.id for v in Violation.search([
+                        ('characteristic', '=', self.id)])}
+        marked = [i for i, (_, ids) in enumerate(chart_points)
+            if highlight & set(ids)]
+        limit = self.current_limit()
+        individual = self.chart_type == 'i_mr' or self.subgroup_size == 1
+        return svg_chart.control_chart(
+            values,
+            centre=limit.centre if limit else None,
+            lower=limit.lower if limit else None,
+            upper=limit.upper if limit else None,
+            lower_spec=self.lower_limit if individual else None,
+            upper_spec=self.upper_limit if individual else None,
+            violations=marked,
+            title=self.rec_name,
+            decimals=self.decimals if self.decimals is not None else 3)
 
     @classmethod
     def _notify_quality(cls, alert):

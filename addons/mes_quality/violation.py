@@ -1,4 +1,6 @@
 # This file is part of Tryton MES.  See README.md for license terms.
+import json
+
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import PoolMeta
 
@@ -36,6 +38,20 @@ class Violation(ModelSQL, ModelView):
 
 class Alert(metaclass=PoolMeta):
     __name__ = 'quality.alert'
+    chart = fields.Function(fields.Binary(
+            "Control Chart",
+            help="The chart at the violation, the points of the rule's "
+            "window in red."), 'get_chart')
+
+    def get_chart(self, name):
+        origin = self.origin
+        if not origin or getattr(origin, '__name__', None) != (
+                'mes.quality.violation') or origin.id < 0:
+            return None
+        window = set(json.loads(origin.points or '[]'))
+        window.add(origin.measurement.id)
+        return origin.characteristic.render_chart(
+            highlight=window).encode('utf-8')
 
     @classmethod
     def _get_origins(cls):
