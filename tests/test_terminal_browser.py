@@ -171,3 +171,57 @@ def test_operator_explains_a_stop(server, browser, artefacts):
     assert (str(new['start']), str(new['end'])) == (
         (now - dt.timedelta(minutes=10)).strftime(xmlrpc_time),
         (now - dt.timedelta(minutes=4)).strftime(xmlrpc_time))
+
+
+def test_operator_enters_a_due_sample(server, browser, artefacts):
+    proxy = admin_rpc(server)
+    context = proxy.model.res.user.get_preferences(True, {})
+    characteristic, = proxy.model.mes.quality.characteristic.search(
+        [('name', '=', "Shaft diameter")], 0, None, None, context)
+    proxy.model.mes.quality.characteristic.write([characteristic], {
+            'sampling': 'first_piece', 'gating': True,
+            'chart_type': 'xbar_r', 'subgroup_size': 3}, context)
+    try:
+        works = new_production(server, 4)
+        page = open_terminal(browser, server)
+        sign_in(page)
+        page.locator('#operator-list').get_by_role(
+            'button', name='Olga Operator').click()
+        page.locator(f'.work-card[data-work="{works["Turn shaft"]}"]').click()
+        page.locator('#work-title').wait_for()
+        page.get_by_role('button', name='Start', exact=True).click()
+        outcomes = page.locator('#outcomes')
+        outcomes.get_by_text(re.compile('start .* accepted')).wait_for()
+
+        # The plan asks for the first piece: three values, needed to finish.
+        samples = page.locator('#samples')
+        samples.get_by_text(re.compile(
+            r'Shaft diameter .*: 1 due, needed to finish')).wait_for(
+            timeout=20_000)
+        page.screenshot(path=artefacts / '1-sample-due.png', full_page=True)
+        page.get_by_role('button', name='Finish').click()
+        outcomes.get_by_text(re.compile(
+            'finish .* refused: To finish .* enter the samples still due'
+            )).wait_for()
+
+        for index, value in enumerate(['25.01', '24,99', '25.00'], 1):
+            page.get_by_label(f'Shaft diameter value {index}').first.fill(
+                value)
+        page.get_by_role('button', name='Enter sample').click()
+        outcomes.get_by_text(re.compile('measure .* accepted')).wait_for()
+        page.locator('#samples-block').wait_for(state='hidden')
+        page.get_by_role('button', name='Finish').click()
+        outcomes.get_by_text(re.compile('finish .* accepted')).wait_for()
+        page.screenshot(
+            path=artefacts / '2-sample-entered.png', full_page=True)
+    finally:
+        proxy.model.mes.quality.characteristic.write([characteristic], {
+                'sampling': None, 'gating': False}, context)
+
+    measurements = proxy.model.mes.quality.measurement.search_read(
+        [('characteristic', '=', characteristic),
+            ('work', '=', works['Turn shaft'])], 0, None, None,
+        ['value', 'source', 'employee.rec_name'], context)
+    assert sorted(m['value'] for m in measurements) == [24.99, 25.0, 25.01]
+    assert {(m['source'], m['employee.']['rec_name'])
+        for m in measurements} == {('terminal', 'Olga Operator')}

@@ -1,8 +1,10 @@
 # This file is part of Tryton MES.  See README.md for license terms.
+import datetime as dt
 import json
 import math
 
 import numpy as np
+from sql.aggregate import Count
 
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
@@ -12,7 +14,7 @@ from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
 from . import chart as svg_chart
-from . import spc
+from . import sampling, spc
 from .exceptions import CharacteristicValidationError, LimitError
 
 VARIABLE_CHARTS = {'xbar_r', 'xbar_s', 'i_mr'}
@@ -62,6 +64,43 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     rules = fields.MultiSelection(
         [(code, rule.name) for code, rule in spc.RULES.items()], "Run Rules",
         help="The rules that raise a violation on this chart.")
+    sampling = fields.Selection([
+            (None, "No Plan"),
+            ('first_piece', "First Piece of Each Work"),
+            ('every_units', "Every N Units"),
+            ('every_minutes', "Every N Minutes"),
+            ('percentage', "Percentage of Units"),
+            ], "Sampling", sort=False,
+        help="When the terminal asks the operator for a sample.")
+    sample_every_units = fields.Integer(
+        "Every (Units)", domain=['OR',
+            ('sample_every_units', '=', None),
+            ('sample_every_units', '>', 0)],
+        states={
+            'invisible': Eval('sampling') != 'every_units',
+            'required': Eval('sampling') == 'every_units',
+            })
+    sample_every_minutes = fields.Integer(
+        "Every (Minutes)", domain=['OR',
+            ('sample_every_minutes', '=', None),
+            ('sample_every_minutes', '>', 0)],
+        states={
+            'invisible': Eval('sampling') != 'every_minutes',
+            'required': Eval('sampling') == 'every_minutes',
+            })
+    sample_percentage = fields.Float(
+        "Sample %", domain=['OR',
+            ('sample_percentage', '=', None),
+            [('sample_percentage', '>', 0),
+                ('sample_percentage', '<=', 100)]],
+        states={
+            'invisible': Eval('sampling') != 'percentage',
+            'required': Eval('sampling') == 'percentage',
+            })
+    gating = fields.Boolean(
+        "Gating",
+        help="A work cannot be finished while samples of this "
+        "characteristic are due.")
     hold_on_violation = fields.Boolean(
         "Hold on Violation",
         help="A violation puts the measured lot and the work center on "
@@ -77,7 +116,10 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__rpc__.update({'compute_limits': RPC(readonly=False)})
+        cls.__rpc__.update({
+                'compute_limits': RPC(readonly=False),
+                'samples_due_of': RPC(),
+                })
 
     @classmethod
     def default_company(cls):
@@ -242,6 +284,103 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                                 'reason': record.rec_name,
                                 'company': characteristic.company.id,
                                 }])
+
+    @classmethod
+    def default_gating(cls):
+        return False
+
+    @classmethod
+    def samples_due(cls, works):
+        """{work id: [(characteristic, samples due)]} of the works, for
+        the characteristics of their operation (and product, where the
+        characteristic names one) that have a sampling plan."""
+        pool = Pool()
+        Work = pool.get('production.work')
+        Measurement = pool.get('mes.quality.measurement')
+        result = {w.id: [] for w in works}
+        works = [w for w in works if w.operation]
+        if not works:
+            return result
+        characteristics = cls.search([
+                ('operation', 'in', list({w.operation.id for w in works})),
+                ('sampling', '!=', None),
+                ])
+        if not characteristics:
+            return result
+        table = Measurement.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.work, table.characteristic, Count(table.id),
+                where=table.work.in_([w.id for w in works])
+                & table.characteristic.in_([c.id for c in characteristics]),
+                group_by=[table.work, table.characteristic]))
+        taken = {(w, c): n for w, c, n in cursor}
+        quantities = Work.reported_quantities([w.id for w in works])
+        now = dt.datetime.now()
+        for work in works:
+            good, scrap = quantities.get(work.id, (0.0, 0.0))
+            minutes = sum(
+                ((c.ended_at or now) - c.started_at).total_seconds()
+                for c in work.cycles
+                if c.started_at and c.state != 'cancelled') / 60
+            product = work.production.product if work.production else None
+            for characteristic in characteristics:
+                if characteristic.operation != work.operation:
+                    continue
+                if (characteristic.product and product
+                        and characteristic.product != product
+                        and characteristic.product not in {
+                            i.product for i in work.production.inputs}):
+                    continue
+                expected = sampling.expected_samples(
+                    characteristic.sampling, good + scrap, minutes,
+                    every_units=characteristic.sample_every_units,
+                    every_minutes=characteristic.sample_every_minutes,
+                    percentage=characteristic.sample_percentage)
+                due = sampling.samples_due(
+                    expected, taken.get((work.id, characteristic.id), 0),
+                    characteristic.sample_size)
+                result[work.id].append((characteristic, due))
+        return result
+
+    def sample_description(self, due):
+        "What a terminal shows of a sample due."
+        return {
+            'characteristic': self.id,
+            'name': self.rec_name,
+            'due': due,
+            'size': self.sample_size,
+            'gating': bool(self.gating),
+            'nominal': self.nominal,
+            'lower': self.lower_limit,
+            'upper': self.upper_limit,
+            'decimals': self.decimals,
+            }
+
+    def measured_lot(self, work):
+        """The lot a sample of the work is taken from: the one lot of the
+        characteristic's product among the production's inputs."""
+        if not work.production:
+            return None
+        lots = {m.lot for m in work.production.inputs
+            if m.lot and m.product == self.product}
+        return lots.pop() if len(lots) == 1 else None
+
+    @classmethod
+    def samples_due_of(cls, work_ids):
+        "RPC: {work id: [sample due, ...]} as the terminal shows them."
+        Work = Pool().get('production.work')
+        return {
+            work_id: [c.sample_description(due) for c, due in dues]
+            for work_id, dues in cls.samples_due(
+                Work.browse(work_ids)).items()}
+
+    @property
+    def sample_size(self):
+        "Measurements in one sample: one subgroup."
+        if self.chart_type == 'i_mr':
+            return 1
+        return self.subgroup_size or 1
 
     def get_chart(self, name):
         return self.render_chart().encode('utf-8')

@@ -21,3 +21,7 @@ class HoldError(UserError):
 
 class MeasurementImportError(UserError):
     "A measurement file refused whole."
+
+
+class SamplingError(UserError):
+    pass

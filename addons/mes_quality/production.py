@@ -3,6 +3,8 @@ from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .exceptions import SamplingError
+
 
 class Production(metaclass=PoolMeta):
     __name__ = 'production'
@@ -23,6 +25,25 @@ class Production(metaclass=PoolMeta):
 
 class Work(metaclass=PoolMeta):
     __name__ = 'production.work'
+
+    @classmethod
+    def stop(cls, works):
+        cls.check_gating_samples(works)
+        super().stop(works)
+
+    @classmethod
+    def check_gating_samples(cls, works):
+        "A work is not finished while a gating characteristic owes samples."
+        pool = Pool()
+        Characteristic = pool.get('mes.quality.characteristic')
+        for work_id, dues in Characteristic.samples_due(works).items():
+            missing = [f'{c.rec_name} ({due})' for c, due in dues
+                if c.gating and due]
+            if missing:
+                raise SamplingError(gettext(
+                        'mes_quality.msg_work_samples_due',
+                        work=cls(work_id).rec_name,
+                        samples=', '.join(missing)))
 
     @classmethod
     def _get_blocking_reasons(cls, rows):

@@ -295,6 +295,63 @@
     }
   }
 
+  // Samples a quality plan asks of the work (added by mes_quality). The
+  // forms are rebuilt only when what is due changes, so a refresh never
+  // wipes values being typed.
+  let samplesKey = null;
+
+  function renderSamples() {
+    const samples = (state.samples || {})[String(currentWork)] || [];
+    const key = JSON.stringify([currentWork, samples]);
+    if (key === samplesKey) {
+      return;
+    }
+    samplesKey = key;
+    $('samples-block').hidden = !samples.some((s) => s.due > 0);
+    const box = $('samples');
+    box.replaceChildren();
+    for (const sample of samples) {
+      if (sample.due <= 0) {
+        continue;
+      }
+      const form = document.createElement('form');
+      form.className = 'row sample';
+      const label = document.createElement('span');
+      const limits = sample.lower !== null && sample.upper !== null
+        ? ` [${sample.lower} – ${sample.upper}]` : '';
+      label.textContent = `${sample.name}${limits}: ${sample.due} due` +
+        (sample.gating ? ', needed to finish' : '');
+      form.append(label);
+      const inputs = [];
+      for (let i = 0; i < sample.size; i++) {
+        const input = document.createElement('input');
+        input.inputMode = 'decimal';
+        input.required = true;
+        input.autocomplete = 'off';
+        input.size = 7;
+        input.setAttribute('aria-label', `${sample.name} value ${i + 1}`);
+        inputs.push(input);
+        form.append(input);
+      }
+      const button = document.createElement('button');
+      button.type = 'submit';
+      button.textContent = 'Enter sample';
+      form.append(button);
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        act('measure', {
+          characteristic: sample.characteristic,
+          values: inputs.map((input) => input.value),
+        });
+        samplesKey = null;
+        for (const input of inputs) {
+          input.value = '';
+        }
+      });
+      box.append(form);
+    }
+  }
+
   function renderWork() {
     const work = findWork(currentWork);
     if (!work) {
@@ -306,6 +363,7 @@
       `${work.state}: ${work.good} good, ${work.scrap} scrap, ` +
       `${work.remaining} to make.` +
       (work.ready ? '' : ` Blocked: ${work.blocking_reasons.join('; ')}`);
+    renderSamples();
   }
 
   async function openWork(id) {
