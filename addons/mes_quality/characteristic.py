@@ -9,7 +9,7 @@ from sql.aggregate import Count
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.rpc import RPC
 from trytond.transaction import Transaction, without_check_access
 
@@ -21,6 +21,8 @@ VARIABLE_CHARTS = {'xbar_r', 'xbar_s', 'i_mr'}
 ATTRIBUTE_CHARTS = {'p', 'np', 'c', 'u'}
 # How many of the last points a chart picture shows.
 CHART_POINTS = 50
+# How many of the last values capability is computed from.
+CAPABILITY_VALUES = 1000
 
 
 class Characteristic(DeactivableMixin, ModelSQL, ModelView):
@@ -60,7 +62,15 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
             ], "Chart", required=True, sort=False)
     subgroup_size = fields.Integer(
         "Subgroup Size", required=True,
-        domain=[('subgroup_size', '>=', 1), ('subgroup_size', '<=', 25)])
+        domain=[
+            ('subgroup_size', '>=', 1),
+            # The chart constants are tabled for n = 2..25; an attribute
+            # sample (np chart) may be any size.
+            If(Eval('type_') == 'variable',
+                ('subgroup_size', '<=', 25), ()),
+            ],
+        help="Pieces in one subgroup; for an np chart, the units inspected "
+        "in each sample.")
     rules = fields.MultiSelection(
         [(code, rule.name) for code, rule in spc.RULES.items()], "Run Rules",
         help="The rules that raise a violation on this chart.")
@@ -108,6 +118,30 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     limits = fields.One2Many(
         'mes.quality.limit', 'characteristic', "Control Limits",
         readonly=True)
+    capability_points = fields.Function(fields.Integer(
+            "Capability Values",
+            help="The measurements the capability indices are computed "
+            "from (the last ones, at most 1,000)."), 'get_capability')
+    capability_mean = fields.Function(
+        fields.Float("Mean", digits=(16, 4)), 'get_capability')
+    sigma_within = fields.Function(
+        fields.Float("σ Within", digits=(16, 5)), 'get_capability')
+    sigma_within_method = fields.Function(
+        fields.Char("σ Within Estimate"), 'get_capability')
+    sigma_overall = fields.Function(
+        fields.Float("σ Overall", digits=(16, 5),
+            help="The sample standard deviation of the values."),
+        'get_capability')
+    cp = fields.Function(fields.Float("Cp", digits=(16, 2)), 'get_capability')
+    cpk = fields.Function(
+        fields.Float("Cpk", digits=(16, 2)), 'get_capability')
+    pp = fields.Function(fields.Float("Pp", digits=(16, 2)), 'get_capability')
+    ppk = fields.Function(
+        fields.Float("Ppk", digits=(16, 2)), 'get_capability')
+    histogram = fields.Function(fields.Binary(
+            "Histogram",
+            help="The values against the specification limits."),
+        'get_capability')
     chart = fields.Function(fields.Binary(
             "Control Chart",
             help="The last points against the current limits, violations "
@@ -172,6 +206,67 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                         ([v for _, v in members], [i for i, _ in members]))
         return points[-limit:] if limit else points
 
+    def attribute_points(self, limit=None):
+        """The points of an attribute chart in time order: (count, size,
+        measurement id) with the size inspected (p, u), the subgroup size
+        (np) or one unit (c)."""
+        pool = Pool()
+        Measurement = pool.get('mes.quality.measurement')
+        table = Measurement.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.id, table.value, table.inspected,
+                where=table.characteristic == self.id,
+                order_by=[table.measured_at.asc, table.id.asc]))
+        points = []
+        for id_, value, inspected in cursor:
+            if self.chart_type == 'np':
+                size = self.subgroup_size or 1
+            elif self.chart_type == 'c':
+                size = 1
+            else:
+                size = inspected
+            if size:
+                points.append((value, size, id_))
+        return points[-limit:] if limit else points
+
+    def plot_points(self, limit=None):
+        """What the chart plots, in time order: (values, [measurement ids]
+        of each point, sizes or None). Attribute charts plot the fraction
+        (p), the count (np, c) or the count per unit (u)."""
+        if self.type_ == 'attribute':
+            points = self.attribute_points(limit)
+            per_unit = self.chart_type in {'p', 'u'}
+            return ([c / n if per_unit else c for c, n, _ in points],
+                [[i] for _, _, i in points], [n for _, n, _ in points])
+        points = self.chart_points(limit)
+        return ([float(np.mean(p)) if isinstance(p, list) else p
+                for p, _ in points], [ids for _, ids in points], None)
+
+    def attribute_limits(self, points):
+        "spc.Limits of an attribute chart from (count, size, id) points."
+        counts = [c for c, _, _ in points]
+        sizes = [n for _, n, _ in points]
+        if self.chart_type == 'p':
+            return spc.p_chart(counts, sizes)
+        if self.chart_type == 'np':
+            return spc.np_chart(counts, self.subgroup_size or 1)
+        if self.chart_type == 'c':
+            return spc.c_chart(counts)
+        return spc.u_chart(counts, sizes)
+
+    def standardize(self, limit, values, sizes):
+        """z of each plotted value against the frozen limits; p and u
+        charts have a σ per point from its size."""
+        if self.type_ == 'attribute' and self.chart_type in {'p', 'u'}:
+            centre = limit.centre
+            if self.chart_type == 'p':
+                frozen = spc.p_limits(centre, sizes)
+            else:
+                frozen = spc.u_limits(centre, sizes)
+            return frozen.standardize(values)
+        return limit.standardize(values)
+
     @classmethod
     def compute_limits(cls, characteristic_ids, reason, baseline=None):
         """Phase I: compute the control limits from the last `baseline`
@@ -183,11 +278,42 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
             raise LimitError(gettext('mes_quality.msg_limit_reason'))
         created = []
         for characteristic in cls.browse(characteristic_ids):
-            points = characteristic.chart_points(baseline)
+            if characteristic.type_ == 'attribute':
+                points = characteristic.attribute_points(baseline)
+            else:
+                points = characteristic.chart_points(baseline)
             if len(points) < 2:
                 raise LimitError(gettext(
                         'mes_quality.msg_limit_baseline',
                         characteristic=characteristic.rec_name))
+            Limit.write(Limit.search([
+                        ('characteristic', '=', characteristic.id),
+                        ('state', '=', 'current'),
+                        ]), {'state': 'superseded'})
+            if characteristic.type_ == 'attribute':
+                limits = characteristic.attribute_limits(points)
+                # Where the limits vary with the size, show them at the
+                # mean size; points are judged at their own.
+                mean_size = float(np.mean([n for _, n, _ in points]))
+                shown = (spc.p_limits(limits.centre, [mean_size])
+                    if characteristic.chart_type == 'p'
+                    else spc.u_limits(limits.centre, [mean_size])
+                    if characteristic.chart_type == 'u' else limits)
+                created.extend(Limit.create([{
+                                'characteristic': characteristic.id,
+                                'centre': limits.centre,
+                                'lower': float(np.ravel(shown.lower)[0]),
+                                'upper': float(np.ravel(shown.upper)[0]),
+                                'point_sigma': float(
+                                    np.ravel(shown.sigma)[0]),
+                                'sigma_method': (
+                                    'binomial' if characteristic.chart_type
+                                    in {'p', 'np'} else 'Poisson'),
+                                'baseline_points': len(points),
+                                'reason': reason,
+                                'state': 'current',
+                                }]))
+                continue
             values = [p for p, _ in points]
             if characteristic.chart_type == 'xbar_s':
                 limits = spc.xbar_s(values)
@@ -195,10 +321,6 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                 limits = spc.xbar_r(values)
             else:
                 limits = spc.i_mr(values)
-            Limit.write(Limit.search([
-                        ('characteristic', '=', characteristic.id),
-                        ('state', '=', 'current'),
-                        ]), {'state': 'superseded'})
             created.extend(Limit.create([{
                             'characteristic': characteristic.id,
                             'centre': limits.location.centre,
@@ -241,21 +363,19 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
             if not limit or not characteristic.rules:
                 continue
             window = max(spc.RULES[c].window for c in characteristic.rules)
-            points = characteristic.chart_points(window + 1)
+            values, point_ids, sizes = characteristic.plot_points(window + 1)
             new_ids = {m.id for m in news}
-            if not points or not new_ids & set(points[-1][1]):
+            if not values or not new_ids & set(point_ids[-1]):
                 continue
-            values = [float(np.mean(p)) if isinstance(p, list) else p
-                for p, _ in points]
-            z = limit.standardize(values)
+            z = characteristic.standardize(limit, values, sizes)
             last = len(values) - 1
             for violation in spc.evaluate_rules(z, characteristic.rules):
                 if violation.index != last:
                     continue
                 ids = [i for index in violation.points
-                    for i in points[index][1]]
+                    for i in point_ids[index]]
                 measurement = max(
-                    (m for m in news if m.id in points[last][1]),
+                    (m for m in news if m.id in point_ids[last]),
                     key=lambda m: m.id)
                 record, = Violation.create([{
                             'characteristic': characteristic.id,
@@ -377,10 +497,59 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
 
     @property
     def sample_size(self):
-        "Measurements in one sample: one subgroup."
-        if self.chart_type == 'i_mr':
+        "Measurements in one sample: one subgroup, one count for attributes."
+        if self.chart_type == 'i_mr' or self.type_ == 'attribute':
             return 1
         return self.subgroup_size or 1
+
+    @classmethod
+    def get_capability(cls, characteristics, names):
+        pool = Pool()
+        Measurement = pool.get('mes.quality.measurement')
+        table = Measurement.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {name: {} for name in names}
+        for characteristic in characteristics:
+            values = []
+            if characteristic.type_ == 'variable':
+                cursor.execute(*table.select(
+                        table.value,
+                        where=table.characteristic == characteristic.id,
+                        order_by=[table.measured_at.desc, table.id.desc],
+                        limit=CAPABILITY_VALUES))
+                values = [v for v, in cursor][::-1]
+            figures = characteristic._capability_figures(values)
+            for name in names:
+                result[name][characteristic.id] = figures.get(name)
+        return result
+
+    def _capability_figures(self, values):
+        figures = {'capability_points': len(values)}
+        if len(values) < 2:
+            return figures
+        limit = self.current_limit()
+        capability = spc.capability(
+            values, self.lower_limit, self.upper_limit,
+            sigma_within=limit.sigma if limit else None,
+            sigma_within_method=limit.sigma_method if limit else None)
+        counts, edges = spc.histogram(
+            values, self.lower_limit, self.upper_limit)
+        decimals = self.decimals if self.decimals is not None else 3
+        figures.update({
+                'capability_mean': capability.mean,
+                'sigma_within': capability.sigma_within,
+                'sigma_within_method': capability.sigma_within_method,
+                'sigma_overall': capability.sigma_overall,
+                'cp': capability.cp,
+                'cpk': capability.cpk,
+                'pp': capability.pp,
+                'ppk': capability.ppk,
+                'histogram': svg_chart.histogram(
+                    counts.tolist(), edges.tolist(), self.lower_limit,
+                    self.upper_limit, capability.mean, title=self.rec_name,
+                    decimals=decimals).encode('utf-8'),
+                })
+        return figures
 
     def get_chart(self, name):
         return self.render_chart().encode('utf-8')
@@ -391,13 +560,11 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
         holding one of the `highlight` measurement ids."""
         pool = Pool()
         Violation = pool.get('mes.quality.violation')
-        chart_points = self.chart_points(points)
-        values = [float(np.mean(p)) if isinstance(p, list) else p
-            for p, _ in chart_points]
+        values, point_ids, _ = self.plot_points(points)
         if highlight is None:
             highlight = {v.measurement.id for v in Violation.search([
                         ('characteristic', '=', self.id)])}
-        marked = [i for i, (_, ids) in enumerate(chart_points)
+        marked = [i for i, ids in enumerate(point_ids)
             if highlight & set(ids)]
         limit = self.current_limit()
         individual = self.chart_type == 'i_mr' or self.subgroup_size == 1

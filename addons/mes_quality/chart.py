@@ -115,3 +115,63 @@ def control_chart(values, centre=None, lower=None, upper=None,
     parts.append('</svg>')
     return '\n'.join(parts)
 
+
+
+def histogram(counts, edges, lower_spec=None, upper_spec=None, mean=None,
+        title='', decimals=3):
+    """Return the SVG (str) of a histogram (counts of the bins between
+    edges) with the specification limits and the mean as lines."""
+    plot_width = WIDTH - LEFT - RIGHT
+    plot_height = HEIGHT - TOP - BOTTOM
+    low, high = float(edges[0]), float(edges[-1])
+    if high - low < 1e-12:
+        high = low + 1
+    top = max(max(counts, default=0), 1)
+
+    def x(value):
+        return LEFT + plot_width * (value - low) / (high - low)
+
+    def y(count):
+        return TOP + plot_height * (1 - count / top)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
+        f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<rect class="background" x="0" y="0" width="{WIDTH}" '
+        f'height="{HEIGHT}" fill="#ffffff"/>',
+        f'<text class="title" x="{LEFT}" y="20" font-size="14" '
+        f'font-weight="bold">{escape(title)}</text>',
+        ]
+    for count, left, right in zip(counts, edges[:-1], edges[1:]):
+        parts.append(
+            f'<rect class="bin" x="{x(left):.1f}" y="{y(count):.1f}" '
+            f'width="{max(x(right) - x(left) - 1, 1):.1f}" '
+            f'height="{TOP + plot_height - y(count):.1f}" fill="#90a4ae">'
+            f'<title>{_fmt(left, decimals)} – {_fmt(right, decimals)}: '
+            f'{int(count)}</title></rect>')
+    for name, value, colour, label in [
+            ('lsl', lower_spec, '#1565c0', "LSL"),
+            ('usl', upper_spec, '#1565c0', "USL"),
+            ('mean', mean, '#2e7d32', "x̄")]:
+        if value is None or not math.isfinite(value):
+            continue
+        parts.append(
+            f'<line class="{name}" x1="{x(value):.1f}" x2="{x(value):.1f}" '
+            f'y1="{TOP}" y2="{TOP + plot_height}" stroke="{colour}" '
+            'stroke-dasharray="4,3"/>')
+        parts.append(
+            f'<text class="{name}-label" x="{x(value) + 3:.1f}" '
+            f'y="{TOP + 12}" fill="{colour}">{label} '
+            f'{_fmt(value, decimals)}</text>')
+    parts.append(
+        f'<line class="axis" x1="{LEFT}" x2="{LEFT + plot_width}" '
+        f'y1="{TOP + plot_height}" y2="{TOP + plot_height}" '
+        'stroke="#616161"/>')
+    for value in (low, high):
+        parts.append(
+            f'<text class="axis" x="{x(value):.1f}" y="{HEIGHT - 10}" '
+            f'text-anchor="middle" fill="#616161">{_fmt(value, decimals)}'
+            '</text>')
+    parts.append('</svg>')
+    return '\n'.join(parts)

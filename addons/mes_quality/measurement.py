@@ -21,7 +21,14 @@ class Measurement(ModelSQL, ModelView):
     characteristic = fields.Many2One(
         'mes.quality.characteristic', "Characteristic", required=True,
         ondelete='RESTRICT')
-    value = fields.Float("Value", required=True)
+    value = fields.Float(
+        "Value", required=True,
+        help="The measured value; for an attribute, the defectives (p, np) "
+        "or defects (c, u) found in the sample.")
+    inspected = fields.Float(
+        "Inspected",
+        help="Units inspected in an attribute sample: the sample size of a "
+        "p chart, the units of a u chart.")
     subgroup = fields.Integer(
         "Subgroup", help="Measurements of one subgroup share this number.")
     measured_at = fields.DateTime("Measured At", required=True)
@@ -73,6 +80,35 @@ class Measurement(ModelSQL, ModelView):
         if mode in {'write', 'delete'}:
             raise MeasurementError(gettext(
                     'mes_quality.msg_measurement_immutable'))
+
+    @classmethod
+    def validate_fields(cls, measurements, field_names):
+        super().validate_fields(measurements, field_names)
+        for measurement in measurements:
+            measurement.check_attribute()
+
+    def check_attribute(self):
+        characteristic = self.characteristic
+        if characteristic.type_ != 'attribute':
+            return
+        if self.value < 0 or self.value != int(self.value):
+            raise MeasurementError(gettext(
+                    'mes_quality.msg_measurement_attribute_count',
+                    characteristic=characteristic.rec_name,
+                    value=self.value))
+        if characteristic.chart_type in {'p', 'u'}:
+            if not self.inspected or self.inspected <= 0:
+                raise MeasurementError(gettext(
+                        'mes_quality.msg_measurement_inspected',
+                        characteristic=characteristic.rec_name))
+        if characteristic.chart_type in {'p', 'np'}:
+            size = (self.inspected if characteristic.chart_type == 'p'
+                else characteristic.subgroup_size)
+            if size and self.value > size:
+                raise MeasurementError(gettext(
+                        'mes_quality.msg_measurement_defectives',
+                        characteristic=characteristic.rec_name,
+                        value=self.value, size=size))
 
     @classmethod
     def on_modification(cls, mode, measurements, field_names=None):

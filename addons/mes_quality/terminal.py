@@ -99,6 +99,7 @@ class Terminal(metaclass=PoolMeta):
         measurements = Measurement.create([{
                     'characteristic': characteristic.id,
                     'value': number,
+                    'inspected': data.get('inspected'),
                     'subgroup': subgroup,
                     'measured_at': now,
                     'work': work.id,

@@ -43,3 +43,14 @@ class ControlChartTestCase(unittest.TestCase):
         point = elements(svg, 'circle', 'point')[0]
         self.assertAlmostEqual(float(line.get('y1')), float(point.get('cy')),
             delta=0.1)
+
+    def test_histogram(self):
+        svg = chart.histogram([1, 4, 2], [24.9, 24.95, 25.0, 25.05],
+            lower_spec=24.95, upper_spec=25.05, mean=25.0)
+        bins = elements(svg, 'rect', 'bin')
+        self.assertEqual(len(bins), 3)
+        heights = [float(b.get('height')) for b in bins]
+        self.assertEqual(heights.index(max(heights)), 1)
+        usl, = elements(svg, 'line', 'usl')
+        lsl, = elements(svg, 'line', 'lsl')
+        self.assertLess(float(lsl.get('x1')), float(usl.get('x1')))
