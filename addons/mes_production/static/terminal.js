@@ -336,7 +336,29 @@
       const button = document.createElement('button');
       button.type = 'submit';
       button.textContent = 'Enter sample';
-      form.append(button);
+      const show = document.createElement('button');
+      show.type = 'button';
+      show.textContent = 'Chart';
+      const picture = document.createElement('img');
+      picture.className = 'chart';
+      picture.alt = `Control chart of ${sample.name}`;
+      picture.hidden = true;
+      show.addEventListener('click', async () => {
+        if (!picture.hidden) {
+          picture.hidden = true;
+          return;
+        }
+        const result = await call('chart',
+          {characteristic: sample.characteristic});
+        if (result.status === 200) {
+          picture.src = 'data:image/svg+xml;charset=utf-8,' +
+            encodeURIComponent(result.body.svg);
+          picture.hidden = false;
+        } else {
+          log(`Chart: ${result.body.error || result.status}`, 'refused');
+        }
+      });
+      form.append(button, show, picture);
       form.addEventListener('submit', (event) => {
         event.preventDefault();
         act('measure', {
