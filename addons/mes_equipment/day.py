@@ -551,6 +551,6 @@ class WorkCenter(metaclass=PoolMeta):
             result = totals.get(center.id)
             for name in names:
                 values[name][center.id] = (
-                    getattr(result, name[:-len('_today')])
+                    round(getattr(result, name[:-len('_today')]), 4)
                     if result else None)
         return values

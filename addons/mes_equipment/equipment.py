@@ -215,6 +215,8 @@ class Equipment(
         State = pool.get('mes.equipment.state')
         Count = pool.get('mes.equipment.count')
         CycleTime = pool.get('mes.equipment.cycle_time')
+        if not equipments:
+            return {}
         ids = [e.id for e in equipments]
         intervals = {}
         for equipment, begin, finish, state, loss_class in State.intervals(
@@ -302,7 +304,10 @@ class Equipment(
         for equipment in equipments:
             result = results[equipment.id]
             for name in names:
-                values[name][equipment.id] = getattr(result, name)
+                value = getattr(result, name)
+                # As many decimals as the field shows.
+                values[name][equipment.id] = (
+                    round(value, 2) if isinstance(value, float) else value)
         return values
 
     @classmethod
@@ -327,6 +332,8 @@ class Equipment(
         a down without reason) longer than the small-stop threshold."""
         pool = Pool()
         State = pool.get('mes.equipment.state')
+        if not equipments:
+            return {}
         rows = {}
         for equipment, begin, finish, state, loss_class in State.intervals(
                 [e.id for e in equipments], start, end):

@@ -164,7 +164,8 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def get_meter_reading(cls, plans, name):
         readings = cls.meter_readings(plans, dt.datetime.now())
-        return {p.id: readings.get(p.id) for p in plans}
+        return {p.id: round(readings[p.id], 2) if p.id in readings else None
+            for p in plans}
 
     @classmethod
     def meter_readings(cls, plans, now):

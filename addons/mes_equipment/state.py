@@ -173,6 +173,8 @@ class EquipmentState(ModelSQL, ModelView):
         at `end`, from one query."""
         pool = Pool()
         Reason = pool.get('mes.downtime.reason')
+        if not equipment_ids:
+            return []
         table = cls.__table__()
         reason = Reason.__table__()
         cursor = Transaction().connection.cursor()

@@ -535,15 +535,18 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
         counts, edges = spc.histogram(
             values, self.lower_limit, self.upper_limit)
         decimals = self.decimals if self.decimals is not None else 3
+        def shown(value, digits):
+            # As many decimals as the field shows.
+            return round(value, digits) if value is not None else None
         figures.update({
-                'capability_mean': capability.mean,
-                'sigma_within': capability.sigma_within,
+                'capability_mean': shown(capability.mean, 4),
+                'sigma_within': shown(capability.sigma_within, 5),
                 'sigma_within_method': capability.sigma_within_method,
-                'sigma_overall': capability.sigma_overall,
-                'cp': capability.cp,
-                'cpk': capability.cpk,
-                'pp': capability.pp,
-                'ppk': capability.ppk,
+                'sigma_overall': shown(capability.sigma_overall, 5),
+                'cp': shown(capability.cp, 2),
+                'cpk': shown(capability.cpk, 2),
+                'pp': shown(capability.pp, 2),
+                'ppk': shown(capability.ppk, 2),
                 'histogram': svg_chart.histogram(
                     counts.tolist(), edges.tolist(), self.lower_limit,
                     self.upper_limit, capability.mean, title=self.rec_name,
