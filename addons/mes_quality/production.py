@@ -1,5 +1,7 @@
 # This file is part of Tryton MES.  See README.md for license terms.
 from trytond.i18n import gettext
+from trytond.model import ModelView
+from trytond.modules.quality.quality import ControlledMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -23,13 +25,38 @@ class Production(metaclass=PoolMeta):
                 lot=lot.rec_name, reason=holds[0].reason)
 
 
-class Work(metaclass=PoolMeta):
+class Work(ControlledMixin, metaclass=PoolMeta):
     __name__ = 'production.work'
 
     @classmethod
+    @ModelView.button
+    @ControlledMixin.control(
+        'finish', 'mes_quality.wizard_work_inspect_finish')
     def stop(cls, works):
         cls.check_gating_samples(works)
         super().stop(works)
+
+    def quality_control_pattern(self, operation):
+        pattern = super().quality_control_pattern(operation)
+        if self.production:
+            pattern['company'] = self.production.company.id
+            pattern['products'] = {self.production.product.id} | {
+                m.product.id for m in self.production.inputs}
+        pattern['routing_operation'] = (
+            self.operation.id if self.operation else None)
+        return pattern
+
+    @classmethod
+    def create_finish_inspections(cls, works):
+        """Create the inspections the quality controls ask of the works
+        before they are finished, so that quality can do them while the
+        works run."""
+        pool = Pool()
+        Control = pool.get('quality.control')
+        Inspection = pool.get('quality.inspection')
+        inspections = Control.get_inspections(works, 'finish')
+        Inspection.save(inspections)
+        return inspections
 
     @classmethod
     def check_gating_samples(cls, works):

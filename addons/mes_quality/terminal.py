@@ -35,6 +35,37 @@ class Terminal(metaclass=PoolMeta):
         extra['samples'] = samples
         return extra
 
+    def _do_start(self, work, employee, data):
+        pool = Pool()
+        Work = pool.get('production.work')
+        result = super()._do_start(work, employee, data)
+        # Quality inspects while the work runs, not after the operator
+        # asked to finish it.
+        Work.create_finish_inspections([work])
+        return result
+
+    def _do_finish(self, work, employee, data):
+        pool = Pool()
+        Work = pool.get('production.work')
+        Control = pool.get('quality.control')
+        if Control.get_inspections([work], 'finish'):
+            raise TerminalError(gettext(
+                    'mes_quality.msg_terminal_inspection_missing',
+                    work=work.rec_name))
+        pending = work.quality_inspections_pending()
+        if pending:
+            raise TerminalError(gettext(
+                    'mes_quality.msg_terminal_inspection_pending',
+                    work=work.rec_name,
+                    inspections=', '.join(i.rec_name for i in pending)))
+        failed = work.quality_inspections_failed()
+        if failed:
+            raise TerminalError(gettext(
+                    'mes_quality.msg_terminal_inspection_failed',
+                    work=work.rec_name,
+                    inspections=', '.join(i.rec_name for i in failed)))
+        return super()._do_finish(Work(work.id), employee, data)
+
     def _do_measure(self, work, employee, data):
         pool = Pool()
         Characteristic = pool.get('mes.quality.characteristic')
