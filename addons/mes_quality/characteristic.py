@@ -74,6 +74,12 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     rules = fields.MultiSelection(
         [(code, rule.name) for code, rule in spc.RULES.items()], "Run Rules",
         help="The rules that raise a violation on this chart.")
+    defect_categories = fields.Many2Many(
+        'mes.quality.characteristic-defect.category', 'characteristic',
+        'category', "Defect Categories",
+        states={'invisible': Eval('type_') != 'attribute'},
+        help="The categories an attribute sample's count is broken down "
+        "by.")
     sampling = fields.Selection([
             (None, "No Plan"),
             ('first_piece', "First Piece of Each Work"),

@@ -9,6 +9,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import csv_import
+from .defect import check_defects
 from .exceptions import MeasurementImportError, MeasurementError
 
 # How many line errors an import refusal lists before "and N more".
@@ -29,6 +30,9 @@ class Measurement(ModelSQL, ModelView):
         "Inspected",
         help="Units inspected in an attribute sample: the sample size of a "
         "p chart, the units of a u chart.")
+    defects = fields.One2Many(
+        'mes.quality.measurement.defect', 'measurement', "Defects",
+        help="The sample's count by defect category.")
     subgroup = fields.Integer(
         "Subgroup", help="Measurements of one subgroup share this number.")
     measured_at = fields.DateTime("Measured At", required=True)
@@ -86,6 +90,7 @@ class Measurement(ModelSQL, ModelView):
         super().validate_fields(measurements, field_names)
         for measurement in measurements:
             measurement.check_attribute()
+            check_defects(measurement)
 
     def check_attribute(self):
         characteristic = self.characteristic
