@@ -4,6 +4,7 @@ import json
 import math
 
 import numpy as np
+from sql import Null
 from sql.aggregate import Count
 
 from trytond.i18n import gettext
@@ -83,6 +84,7 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     sampling = fields.Selection([
             (None, "No Plan"),
             ('first_piece', "First Piece of Each Work"),
+            ('first_piece_lot', "First Piece of Each Lot"),
             ('every_units', "Every N Units"),
             ('every_minutes', "Every N Minutes"),
             ('percentage', "Percentage of Units"),
@@ -441,6 +443,16 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                 & table.characteristic.in_([c.id for c in characteristics]),
                 group_by=[table.work, table.characteristic]))
         taken = {(w, c): n for w, c, n in cursor}
+        cursor.execute(*table.select(
+                table.work, table.characteristic, table.lot,
+                where=table.work.in_([w.id for w in works])
+                & table.characteristic.in_([c.id for c in characteristics])
+                & (table.lot != Null),
+                group_by=[table.work, table.characteristic, table.lot]))
+        sampled_lots = {}
+        for work_id, characteristic_id, lot_id in cursor:
+            sampled_lots.setdefault(
+                (work_id, characteristic_id), set()).add(lot_id)
         quantities = Work.reported_quantities([w.id for w in works])
         now = dt.datetime.now()
         for work in works:
@@ -457,6 +469,15 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                         and characteristic.product != product
                         and characteristic.product not in {
                             i.product for i in work.production.inputs}):
+                    continue
+                if characteristic.sampling == 'first_piece_lot':
+                    # One sample from each lot of the characteristic's
+                    # product that went into the production.
+                    lots = {m.lot.id for m in work.production.inputs
+                        if m.lot and m.product == characteristic.product}
+                    due = len(lots - sampled_lots.get(
+                            (work.id, characteristic.id), set()))
+                    result[work.id].append((characteristic, due))
                     continue
                 expected = sampling.expected_samples(
                     characteristic.sampling, good + scrap, minutes,
@@ -486,10 +507,19 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     def measured_lot(self, work):
         """The lot a sample of the work is taken from: the one lot of the
         characteristic's product among the production's inputs."""
+        pool = Pool()
+        Measurement = pool.get('mes.quality.measurement')
         if not work.production:
             return None
         lots = {m.lot for m in work.production.inputs
             if m.lot and m.product == self.product}
+        if len(lots) > 1:
+            # Several lots: the one not sampled yet, if there is one.
+            lots -= {m.lot for m in Measurement.search([
+                        ('work', '=', work.id),
+                        ('characteristic', '=', self.id),
+                        ('lot', 'in', [lot.id for lot in lots]),
+                        ])}
         return lots.pop() if len(lots) == 1 else None
 
     @classmethod
