@@ -452,6 +452,7 @@ class Event(ModelSQL, ModelView):
                     'value': float(value),
                     'measured_at': event['at'],
                     'work_center': tag.work_center,
+                    'equipment': tag.equipment,
                     'source': 'connector',
                     'company': tag.company,
                     })
