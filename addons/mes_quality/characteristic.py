@@ -479,6 +479,10 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                             (work.id, characteristic.id), set()))
                     result[work.id].append((characteristic, due))
                     continue
+                due = characteristic._samples_due_of_work(work, now)
+                if due is not None:
+                    result[work.id].append((characteristic, due))
+                    continue
                 expected = sampling.expected_samples(
                     characteristic.sampling, good + scrap, minutes,
                     every_units=characteristic.sample_every_units,
@@ -489,6 +493,11 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
                     characteristic.sample_size)
                 result[work.id].append((characteristic, due))
         return result
+
+    def _samples_due_of_work(self, work, now):
+        """The samples due of a plan that other modules compute (the first
+        piece of each shift, with mes_equipment), else None."""
+        return None
 
     def sample_description(self, due):
         "What a terminal shows of a sample due."
