@@ -96,10 +96,14 @@ def subtract(windows, holes):
 def planned_windows(shifts, start: dt.datetime, end: dt.datetime):
     """The planned production time in [start, end) as sorted (start, end)
     windows: shifts less their breaks."""
-    found = occurrences(shifts, start, end)
-    windows = merge(
-        (max(o.start, start), min(o.end, end)) for o in found)
-    return subtract(windows, [b for o in found for b in o.breaks])
+    # Each shift less its own breaks: a crew's break does not stop a
+    # machine another shift keeps running.
+    pieces = []
+    for occurrence in occurrences(shifts, start, end):
+        pieces.extend(subtract(
+                [(occurrence.start, occurrence.end)], occurrence.breaks))
+    return [(max(a, start), min(b, end)) for a, b in merge(pieces)
+        if b > start and a < end]
 
 
 def planned_seconds(shifts, start, end):

@@ -52,6 +52,16 @@ class PlannedTimeTestCase(unittest.TestCase):
         self.assertEqual(shifts.planned_seconds(
                 pattern, MONDAY, MONDAY + dt.timedelta(days=1)), 18 * 3600)
 
+    def test_break_of_one_shift_leaves_an_overlapping_shift_planned(self):
+        # Found by hypothesis: a break running past its shift's end once
+        # took planned time from the shift still running.
+        pattern = (
+            shifts.Shift("Long", WEEKDAYS, dt.time(4), 12 * H),
+            shifts.Shift("Short", WEEKDAYS, dt.time(15), H, (
+                    shifts.Break(dt.timedelta(0), 2 * H),)))
+        self.assertEqual(shifts.planned_seconds(
+                pattern, MONDAY, MONDAY + dt.timedelta(days=1)), 12 * 3600)
+
     def test_overlay_turns_breaks_into_planned_stops(self):
         starts, ends, states = shifts.overlay_planned_stops(
             [0, 50], [50, 100], [oee.RUNNING, oee.DOWN],
