@@ -66,6 +66,10 @@ class Terminal(metaclass=PoolMeta):
                     inspections=', '.join(i.rec_name for i in failed)))
         return super()._do_finish(Work(work.id), employee, data)
 
+    def _measurement_values(self, work):
+        "More values of the measurements taken at the work."
+        return {}
+
     def _do_measure(self, work, employee, data):
         pool = Pool()
         Characteristic = pool.get('mes.quality.characteristic')
@@ -139,6 +143,7 @@ class Terminal(metaclass=PoolMeta):
                     'employee': employee.id,
                     'source': 'terminal',
                     'company': characteristic.company.id,
+                    **self._measurement_values(work),
                     } for number in numbers])
         due, = [d for c, d in Characteristic.samples_due([work])[work.id]
             if c.id == characteristic.id]

@@ -6,6 +6,7 @@ from trytond.tests.test_tryton import ModuleTestCase
 class MesQualityTestCase(CompanyTestMixin, ModuleTestCase):
     "Test mes_quality module"
     module = 'mes_quality'
+    extras = ['mes_equipment']
 
 
 del ModuleTestCase
