@@ -8,13 +8,14 @@ from sql.aggregate import Min, Sum
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
+from trytond.modules.mes_production.reason import CodeNameMixin
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .exceptions import MeasurementError
 
 
-class DefectCategory(DeactivableMixin, ModelSQL, ModelView):
+class DefectCategory(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
     "A kind of defect found by attribute inspections."
     __name__ = 'mes.quality.defect.category'
     code = fields.Char("Code", required=True, strip=True)
@@ -29,14 +30,6 @@ class DefectCategory(DeactivableMixin, ModelSQL, ModelView):
                 'mes_quality.msg_defect_category_code_unique'),
             ]
         cls._order.insert(0, ('code', 'ASC'))
-
-    def get_rec_name(self, name):
-        return f'[{self.code}] {self.name}'
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return ['OR', ('code',) + tuple(clause[1:]),
-            ('name',) + tuple(clause[1:])]
 
 
 class CharacteristicDefectCategory(ModelSQL):
