@@ -202,7 +202,8 @@ def test_operator_enters_a_due_sample(server, browser, artefacts):
         samples.get_by_role('button', name='Chart').click()
         picture = samples.locator('img.chart')
         picture.wait_for()
-        assert picture.evaluate('img => img.naturalWidth') == 720
+        assert picture.evaluate(
+            'img => img.decode().then(() => img.naturalWidth)') == 720
         page.screenshot(path=artefacts / '1-sample-due.png', full_page=True)
         page.get_by_role('button', name='Finish').click()
         outcomes.get_by_text(re.compile(

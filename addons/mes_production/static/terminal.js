@@ -353,6 +353,8 @@
         if (result.status === 200) {
           picture.src = 'data:image/svg+xml;charset=utf-8,' +
             encodeURIComponent(result.body.svg);
+          // Shown once decoded, so the operator never sees an empty frame.
+          await picture.decode().catch(() => {});
           picture.hidden = false;
         } else {
           log(`Chart: ${result.body.error || result.status}`, 'refused');
