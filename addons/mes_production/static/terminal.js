@@ -299,6 +299,8 @@
   // forms are rebuilt only when what is due changes, so a refresh never
   // wipes values being typed.
   let samplesKey = null;
+  // The charts an operator opened stay open when the forms are rebuilt.
+  const openCharts = new Map();
 
   function renderSamples() {
     const samples = (state.samples || {})[String(currentWork)] || [];
@@ -343,16 +345,23 @@
       picture.className = 'chart';
       picture.alt = `Control chart of ${sample.name}`;
       picture.hidden = true;
+      if (openCharts.has(sample.characteristic)) {
+        picture.src = openCharts.get(sample.characteristic);
+        picture.hidden = false;
+      }
       show.addEventListener('click', async () => {
         if (!picture.hidden) {
           picture.hidden = true;
+          openCharts.delete(sample.characteristic);
           return;
         }
         const result = await call('chart',
           {characteristic: sample.characteristic});
         if (result.status === 200) {
-          picture.src = 'data:image/svg+xml;charset=utf-8,' +
+          const source = 'data:image/svg+xml;charset=utf-8,' +
             encodeURIComponent(result.body.svg);
+          openCharts.set(sample.characteristic, source);
+          picture.src = source;
           // Shown once decoded, so the operator never sees an empty frame.
           await picture.decode().catch(() => {});
           picture.hidden = false;
