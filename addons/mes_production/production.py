@@ -60,12 +60,14 @@ class Production(metaclass=PoolMeta):
         return dt.datetime.now().replace(microsecond=0)
 
     @classmethod
-    def consume_lot(cls, production, code):
+    def consume_lot(cls, production, code, quantity=None):
         """Put the lot of the scanned code on the production's input of its
         product, to be consumed with the production.
 
-        Return the lot and the input move; refuse an unknown, foreign,
-        exhausted or held lot with the reason."""
+        With a quantity, that quantity is split off the open input into a
+        move of its own for the lot, so that several lots can feed one
+        input. Return the lot and the input move; refuse an unknown,
+        foreign, exhausted or held lot with the reason."""
         pool = Pool()
         Lot = pool.get('stock.lot')
         Move = pool.get('stock.move')
@@ -82,9 +84,10 @@ class Production(metaclass=PoolMeta):
         reason = cls._get_lot_refusal(production, lot)
         if reason:
             raise ScanError(reason)
-        for move in inputs:
-            if move.lot == lot and move.state != 'cancelled':
-                return lot, move
+        if quantity is None:
+            for move in inputs:
+                if move.lot == lot and move.state != 'cancelled':
+                    return lot, move
         open_moves = [m for m in inputs
             if m.state in {'staging', 'draft', 'assigned'}]
         if not open_moves:
@@ -101,12 +104,44 @@ class Production(metaclass=PoolMeta):
                     'mes_production.msg_scan_lot_exhausted',
                     lot=lot.rec_name,
                     location=open_moves[0].from_location.rec_name))
-        move = next((m for m in open_moves if not m.lot), open_moves[0])
+        if quantity is None:
+            move = next(
+                (m for m in open_moves if not m.lot), open_moves[0])
+        else:
+            move = next((m for m in open_moves if not m.lot),
+                max(open_moves, key=lambda m: (m.quantity, -m.id)))
+            move = cls._split_input(move, quantity)
         if move.state == 'assigned':
             Move.draft([move])
         move.lot = lot
         move.save()
         return lot, move
+
+    @classmethod
+    def _split_input(cls, move, quantity):
+        """Return a move of quantity taken off the open input move, which
+        keeps the rest; the move itself when it has no more."""
+        pool = Pool()
+        Move = pool.get('stock.move')
+        if quantity <= 0:
+            raise ScanError(gettext(
+                    'mes_production.msg_scan_quantity_positive'))
+        if quantity > move.quantity:
+            raise ScanError(gettext(
+                    'mes_production.msg_scan_quantity_over',
+                    quantity=quantity, move=move.rec_name,
+                    remaining=move.quantity))
+        if quantity == move.quantity:
+            return move
+        if move.state == 'assigned':
+            Move.draft([move])
+        split, = Move.copy([move], {
+                'quantity': quantity,
+                'lot': None,
+                })
+        move.quantity = move.unit.round(move.quantity - quantity)
+        move.save()
+        return split
 
     @classmethod
     def find_scanned_lot(cls, code):

@@ -462,8 +462,11 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
     def _do_scan(self, work, employee, data):
         pool = Pool()
         Production = pool.get('production')
+        quantity = data.get('quantity')
+        if quantity is not None:
+            quantity = _quantity(quantity)
         lot, move = Production.consume_lot(
-            work.production, _required_text(data, 'code'))
+            work.production, _required_text(data, 'code'), quantity=quantity)
         return {'lot': lot.number, 'product': lot.product.rec_name,
             'move': move.id}
 
