@@ -1,6 +1,19 @@
 # This file is part of Tryton MES.  See README.md for license terms.
-from trytond.model.exceptions import ValidationError
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class GenealogyValidationError(ValidationError):
+    pass
+
+
+class TraceError(UserError):
+    pass
+
+
+class SerialNumberError(UserError):
+    pass
+
+
+class AsBuiltError(AccessError):
     pass

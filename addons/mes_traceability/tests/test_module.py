@@ -6,6 +6,7 @@ from trytond.tests.test_tryton import ModuleTestCase
 class MesTraceabilityTestCase(CompanyTestMixin, ModuleTestCase):
     "Test mes_traceability module"
     module = 'mes_traceability'
+    extras = ['mes_equipment', 'mes_quality']
 
 
 del ModuleTestCase
