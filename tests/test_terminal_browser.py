@@ -232,3 +232,62 @@ def test_operator_enters_a_due_sample(server, browser, artefacts):
     assert sorted(m['value'] for m in measurements) == [24.99, 25.0, 25.01]
     assert {(m['source'], m['employee.']['rec_name'])
         for m in measurements} == {('terminal', 'Olga Operator')}
+
+
+def test_operator_opens_a_work_order_label_and_builds_units(
+        server, browser, artefacts):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    proxy = admin_rpc(server)
+    context = proxy.model.res.user.get_preferences(True, {})
+    template, = proxy.model.product.template.search(
+        [('name', '=', 'Pump P-100')], 0, None, None, context)
+    proxy.model.product.template.write(
+        [template], {'serial_numbers': True}, context)
+    try:
+        works = new_production(server, 2)
+        assemble = works['Assemble pump']
+        work, = proxy.model.production.work.read(
+            [assemble], ['production'], context)
+        production = work['production']
+        proxy.model.production.assign_serial_numbers([production], context)
+        outputs = proxy.model.stock.move.search_read(
+            [('production_output', '=', production)], 0, None, None,
+            ['lot.number'], context)
+        first, second = sorted(o['lot.']['number'] for o in outputs)
+
+        # The supervisor prints the work order's label; the operator scans
+        # it on the list and the work opens.
+        png = proxy.model.production.work.label(
+            [assemble], '62x29', context)[str(assemble)]
+        code = zxingcpp.read_barcodes(
+            Image.open(io.BytesIO(png.data)).convert('L'))[0].text
+        page = open_terminal(browser, server)
+        sign_in(page)
+        page.locator('#operator-list').get_by_role(
+            'button', name='Olga Operator').click()
+        page.locator('#work-scan').fill(code)
+        page.locator('#work-scan').press('Enter')
+        page.locator('#work-title').get_by_text('Assemble pump').wait_for()
+        page.screenshot(path=artefacts / '1-work-order-scanned.png')
+
+        # The housing goes into the first pump only.
+        page.locator('#unit').fill(first)
+        page.locator('#scan').fill('H-0001')
+        page.locator('#scan').press('Enter')
+        page.locator('#outcomes').get_by_text(
+            re.compile('scan .* accepted')).wait_for()
+        page.screenshot(path=artefacts / '2-unit-scanned.png')
+    finally:
+        proxy.model.product.template.write(
+            [template], {'serial_numbers': False}, context)
+
+    moves = proxy.model.stock.move.search_read(
+        [('production_input', '=', production), ('unit_lot', '!=', None)],
+        0, None, None,
+        ['lot.number', 'unit_lot.number', 'quantity', 'work'], context)
+    assert [(m['lot.']['number'], m['unit_lot.']['number'], m['quantity'],
+            m['work']) for m in moves] == [('H-0001', first, 1.0, assemble)]

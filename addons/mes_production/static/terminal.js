@@ -183,6 +183,7 @@
 
   function render() {
     $('terminal-name').textContent = state.terminal.name;
+    $('unit-field').hidden = !state.unit_scan;
     const list = $('operator-list');
     list.replaceChildren();
     const current = currentOperator();
@@ -487,10 +488,43 @@
     $('scrap').value = 0;
     $('over').checked = false;
   });
+  // A work-order label (MES:WORK:<id>) opens its work, from the list or
+  // from the scan field of another work.
+  function openScannedWork(code) {
+    const match = /^MES:WORK:(\d+)$/i.exec(code.trim());
+    if (!match) {
+      return false;
+    }
+    const id = Number(match[1]);
+    if (findWork(id)) {
+      openWork(id);
+    } else {
+      log(`Work order ${id} is not open at this terminal's work centers.`,
+        'refused');
+    }
+    return true;
+  }
+
+  $('work-scan-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const code = $('work-scan').value;
+    $('work-scan').value = '';
+    if (!openScannedWork(code)) {
+      log(`"${code}" is not a work-order label.`, 'refused');
+    }
+  });
   $('scan-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    act('scan', {code: $('scan').value});
+    const code = $('scan').value;
     $('scan').value = '';
+    if (openScannedWork(code)) {
+      return;
+    }
+    const data = {code};
+    if (state && state.unit_scan && $('unit').value.trim()) {
+      data.unit = $('unit').value.trim();
+    }
+    act('scan', data);
   });
   $('problem-form').addEventListener('submit', (event) => {
     event.preventDefault();
