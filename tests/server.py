@@ -87,9 +87,14 @@ class TrytondServer:
                     '-d', self.database, '-c', self.config_file],
                 env=env, check=True, capture_output=True)
 
-    def start(self):
+    def create_database(self):
+        "Create the database with the modules, without serving it."
         self._write_config()
         self._create_database()
+        return self
+
+    def start(self):
+        self.create_database()
         self.log = open(Path(self.tmp.name, 'trytond.log'), 'w')
         self.process = subprocess.Popen(
             [BIN / 'trytond', '-d', self.database],

@@ -89,13 +89,18 @@ class Lot(metaclass=PoolMeta):
 
     @classmethod
     def _trace(cls, lot_ids, depth, direction):
+        pool = Pool()
+        Product = pool.get('product.product')
         reached = cls._walk(trace_query, lot_ids, depth, direction)
-        lots = cls.browse(list(reached))
+        # Read only what is returned: thousands of lots share few products.
+        rows = cls.read(list(reached), ['number', 'product'])
+        products = {p.id: p.rec_name for p in Product.browse(
+                list({r['product'] for r in rows}))}
         return sorted(({
-                    'lot': lot.id, 'number': lot.number,
-                    'product': lot.product.rec_name,
-                    'depth': reached[lot.id],
-                    } for lot in lots),
+                    'lot': row['id'], 'number': row['number'],
+                    'product': products[row['product']],
+                    'depth': reached[row['id']],
+                    } for row in rows),
             key=lambda r: (r['depth'], r['number']))
 
     @classmethod

@@ -1,5 +1,7 @@
 # This file is part of Tryton MES.  See README.md for license terms.
-from trytond.model import ModelView, Workflow, fields
+from sql import Null
+
+from trytond.model import Index, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 
@@ -28,6 +30,14 @@ class Move(metaclass=PoolMeta):
             },
         help="The output lot or serial number this input went into only; "
         "without it, the input goes into every output of the production.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # Recalls and whereabouts look moves up by lot.
+        cls._sql_indexes.add(
+            Index(t, (t.lot, Index.Equality()), where=t.lot != Null))
 
     @classmethod
     @ModelView.button
