@@ -1,10 +1,12 @@
 # This file is part of Tryton MES.  See README.md for license terms.
 """Daily OEE of each machine, kept as rows the backend lists and charts.
 
-A machine-day is computed once by the same code as any OEE window (shifts,
-small stops, losses) and stored. A state or count written for a day that
-already has its row deletes the row, so the hourly job computes it again:
-late events and corrections reach the figures without a full rebuild.
+A machine-day is computed once from the day sums the state log keeps
+(state_time.py: shifts, small stops and losses as for any OEE window) and
+the counts, many days of many machines in a few queries, and stored. A
+state or count written for a day that already has its row deletes the row,
+so the hourly job computes it again: late events and corrections reach the
+figures without a full rebuild.
 """
 import datetime as dt
 
@@ -12,13 +14,13 @@ from sql import Literal, Null
 from sql.aggregate import Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
 
+from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
-from . import shifts
 from .downtime import LOSS_CLASS_NAMES
 
 LOSSES = [
@@ -161,22 +163,29 @@ class EquipmentDay(ModelSQL, ModelView):
 
     @classmethod
     def _compute(cls, days_of):
+        """Compute and store the days of each machine ({machine: dates})
+        from the day sums of the state log and the counts."""
         pool = Pool()
-        Equipment = pool.get('mes.equipment')
+        StateTime = pool.get('mes.equipment.state.time')
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
+        days_of = {e: sorted(set(d)) for e, d in days_of.items() if d}
+        if not days_of:
+            return []
+        first = min(d[0] for d in days_of.values())
+        last = max(d[-1] for d in days_of.values())
+        machines = sorted(days_of, key=lambda e: e.id)
+        results = StateTime.daily_oee(machines, first, last)
+        reasons = StateTime.daily_reasons(machines, first, last)
         to_create = []
-        for equipment, dates in days_of.items():
-            if not dates:
-                continue
-            cursor.execute(*table.delete(
-                    where=(table.equipment == equipment.id)
-                    & table.date.in_(dates)))
+        for equipment in machines:
+            dates = days_of[equipment]
+            for sub in grouped_slice(dates, backend.MAX_QUERY_PARAMS):
+                cursor.execute(*table.delete(
+                        where=(table.equipment == equipment.id)
+                        & table.date.in_(list(sub))))
             for date in dates:
-                start = dt.datetime.combine(date, dt.time())
-                (result, losses), = Equipment.compute_oee(
-                    [equipment], start, start + dt.timedelta(days=1)
-                    ).values()
+                result, losses = results[equipment.id, date]
                 values = {
                     'equipment': equipment.id,
                     'date': date,
@@ -197,39 +206,11 @@ class EquipmentDay(ModelSQL, ModelView):
                     values['loss_' + loss] = _h(losses[loss])
                 values['reasons'] = [('create', [
                             {'reason': r, 'hours': _h(h), 'stops': n}
-                            for r, (h, n) in sorted(
-                                cls._reason_times(equipment, start).items())
+                            for r, (h, n) in sorted(reasons.get(
+                                    (equipment.id, date), {}).items())
                             ])]
                 to_create.append(values)
         return cls.create(to_create)
-
-    @classmethod
-    def _reason_times(cls, equipment, start):
-        """{reason id: (seconds, stops)} of the machine's stops with a
-        reason in the planned production time of the day from start."""
-        pool = Pool()
-        State = pool.get('mes.equipment.state')
-        end = start + dt.timedelta(days=1)
-        pattern = equipment.shift_spec()
-        planned = (shifts.planned_windows(pattern, start, end)
-            if pattern is not None else [(start, end)])
-        result = {}
-        for interval in State.search([
-                    ('equipment', '=', equipment.id),
-                    ('superseded_by', '=', None),
-                    ('reason', '!=', None),
-                    ('state', '!=', 'planned_stop'),
-                    ('start', '<', end),
-                    ['OR', ('end', '=', None), ('end', '>', start)],
-                    ]):
-            finish = interval.end or min(end, dt.datetime.now())
-            seconds = sum(max(
-                    (min(finish, b) - max(interval.start, a)).total_seconds(),
-                    0) for a, b in planned)
-            if seconds > 0:
-                time, stops = result.get(interval.reason.id, (0.0, 0))
-                result[interval.reason.id] = (time + seconds, stops + 1)
-        return result
 
     @classmethod
     def update_days(cls, today=None):
