@@ -397,17 +397,22 @@ class StateTime(ModelSQL):
         Count = Pool().get('mes.equipment.count')
         count = Count.__table__()
         cursor = Transaction().connection.cursor()
-        day = DateTrunc('day', count.at)
         result = defaultdict(dict)
         for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*count.select(
-                    count.equipment, day, count.product, count.operation,
-                    Sum(count.total), Sum(count.reject),
-                    Sum(Coalesce(count.startup_reject, 0)),
-                    where=reduce_ids(count.equipment, list(sub))
-                    & (count.at >= origin) & (count.at < end),
-                    group_by=[count.equipment, day, count.product,
-                        count.operation]))
+            # The day is a column of a subquery: PostgreSQL does not see
+            # two parametrized DATE_TRUNC as the same grouping expression.
+            rows = count.select(
+                count.equipment, DateTrunc('day', count.at).as_('day'),
+                count.product, count.operation, count.total, count.reject,
+                Coalesce(count.startup_reject, 0).as_('startup_reject'),
+                where=reduce_ids(count.equipment, list(sub))
+                & (count.at >= origin) & (count.at < end))
+            cursor.execute(*rows.select(
+                    rows.equipment, rows.day, rows.product, rows.operation,
+                    Sum(rows.total), Sum(rows.reject),
+                    Sum(rows.startup_reject),
+                    group_by=[rows.equipment, rows.day, rows.product,
+                        rows.operation]))
             for equipment_id, date, product, operation, t, r, s in cursor:
                 result[equipment_id, _date(date)][product, operation] = (
                     t or 0, r or 0, s or 0)
