@@ -59,10 +59,17 @@ class EquipmentState(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(Index(t,
-                (t.equipment, Index.Equality()),
-                (t.start, Index.Range()),
-                where=t.superseded_by == None))  # noqa: E711
+        cls._sql_indexes.update({
+                Index(t,
+                    (t.equipment, Index.Equality()),
+                    (t.start, Index.Range()),
+                    where=t.superseded_by == None),  # noqa: E711
+                # The one open interval of each machine, among years of log.
+                Index(t,
+                    (t.equipment, Index.Equality()),
+                    where=(t.end == None)  # noqa: E711
+                    & (t.superseded_by == None)),  # noqa: E711
+                })
         cls._order = [('start', 'DESC'), ('id', 'DESC')]
         cls.__rpc__.update({
                 'log_state': RPC(readonly=False),

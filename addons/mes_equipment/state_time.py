@@ -46,6 +46,14 @@ def _date(value):
     return value
 
 
+def _day_index(dates, first):
+    "The number of days from first of each date (or datetime or text)."
+    if dates and isinstance(dates[0], str):
+        dates = [_date(d) for d in dates]
+    origin = first.toordinal()
+    return np.array([d.toordinal() - origin for d in dates], dtype=np.int64)
+
+
 def _midnight(date):
     return dt.datetime.combine(date, dt.time())
 
@@ -143,18 +151,30 @@ class StateTime(ModelSQL):
         table = State.__table__()
         reason = Reason.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.join(reason, 'LEFT',
-                condition=table.reason == reason.id).select(
-                table.start, table.end, table.state, table.reason,
-                reason.loss_class,
-                where=(table.equipment == equipment.id)
-                & (table.superseded_by == Null)
-                & (table.end != Null)
-                & (table.start < end) & (table.end > origin)))
+        valid = ((table.equipment == equipment.id)
+            & (table.superseded_by == Null))
+        # The valid intervals of a machine never overlap: those that start
+        # in the days, and the one before them if it reaches into them.
+        # Both are found from the (machine, start) index, not by reading
+        # the machine's whole log.
+        rows = []
+        for where, order, limit in [
+                (table.start < origin, [table.start.desc], 1),
+                ((table.start >= origin) & (table.start < end), None, None),
+                ]:
+            cursor.execute(*table.join(reason, 'LEFT',
+                    condition=table.reason == reason.id).select(
+                    table.start, table.end, table.state, table.reason,
+                    reason.loss_class,
+                    where=valid & where, order_by=order, limit=limit))
+            rows.extend(cursor)
         threshold = equipment.small_stop_threshold or 0
         kinds, codes = [], {}
         starts, ends, kind_codes = [], [], []
-        for begin, finish, state, reason_id, loss_class in cursor:
+        for begin, finish, state, reason_id, loss_class in rows:
+            if finish is None:
+                # Still open: it counts when it closes.
+                continue
             begin, finish = _datetime(begin), _datetime(finish)
             small = (state == 'down'
                 and (finish - begin).total_seconds() < threshold)
@@ -236,11 +256,11 @@ class StateTime(ModelSQL):
             rows = cursor.fetchall()
             if not rows:
                 continue
-            index = (np.array([row_of[r[0]] for r in rows]),
-                np.array([(_date(r[1]) - first).days for r in rows]))
-            values = np.array([r[2:] for r in rows], dtype=float)
-            for column, name in enumerate(names):
-                figures[name][index] = values[:, column]
+            columns = list(zip(*rows))
+            index = (np.array([row_of[i] for i in columns[0]]),
+                _day_index(columns[1], first))
+            for name, values in zip(names, columns[2:]):
+                figures[name][index] = np.array(values, dtype=float)
 
         by_id = {e.id: e for e in equipments}
         for interval in State.search([
@@ -254,15 +274,22 @@ class StateTime(ModelSQL):
                 min(end, now), n_days)
 
         ideal_times = CycleTime.ideal_times(ids)
-        for (equipment_id, date), products in cls._day_counts(
-                ids, origin, end).items():
-            at = row_of[equipment_id], (date - first).days
-            for (product, operation), (t, r, s) in products.items():
-                figures['total'][at] += t
-                figures['reject'][at] += r
-                figures['startup'][at] += s
-                figures['ideal'][at] += t * ideal_times(
-                    equipment_id, product, operation)
+        ideal_of = {}
+        counts = cls._day_counts(ids, origin, end)
+        if counts:
+            columns = list(zip(*counts))
+            index = (np.array([row_of[i] for i in columns[0]]),
+                _day_index(columns[1], first))
+            for name, values in zip(
+                    ['total', 'reject', 'startup'], columns[4:]):
+                np.add.at(figures[name], index,
+                    np.array(values, dtype=float))
+            keys = list(zip(columns[0], columns[2], columns[3]))
+            for key in set(keys):
+                ideal_of[key] = ideal_times(*key)
+            np.add.at(figures['ideal'], index,
+                np.array(columns[4], dtype=float)
+                * np.array([ideal_of[k] for k in keys]))
         default_ideal = np.array(
             [[e.ideal_cycle_time or 0] for e in equipments], dtype=float)
 
@@ -392,12 +419,12 @@ class StateTime(ModelSQL):
 
     @classmethod
     def _day_counts(cls, ids, origin, end):
-        """{(equipment id, date): {(product, operation): (total, reject,
-        startup rejects)}} from one query."""
+        """The (equipment, day, product, operation, total, reject, startup
+        rejects) rows of the counts of the machines, from one query."""
         Count = Pool().get('mes.equipment.count')
         count = Count.__table__()
         cursor = Transaction().connection.cursor()
-        result = defaultdict(dict)
+        result = []
         for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             # The day is a column of a subquery: PostgreSQL does not see
             # two parametrized DATE_TRUNC as the same grouping expression.
@@ -413,9 +440,7 @@ class StateTime(ModelSQL):
                     Sum(rows.startup_reject),
                     group_by=[rows.equipment, rows.day, rows.product,
                         rows.operation]))
-            for equipment_id, date, product, operation, t, r, s in cursor:
-                result[equipment_id, _date(date)][product, operation] = (
-                    t or 0, r or 0, s or 0)
+            result.extend(cursor.fetchall())
         return result
 
     @classmethod
