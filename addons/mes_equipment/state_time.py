@@ -120,6 +120,53 @@ class StateTime(ModelSQL):
                             for r in sub]))
 
     @classmethod
+    def add(cls, intervals):
+        """Add the time of intervals that just closed to the sums of their
+        days: a few updates instead of summing the days again."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        user = Transaction().user
+        for interval in intervals:
+            for row in cls._interval_rows(interval):
+                (equipment, date, state, reason, loss, small, planned,
+                    seconds, stops) = row
+                where = ((table.equipment == equipment)
+                    & (table.date == date) & (table.state == state)
+                    & ((table.reason == reason) if reason
+                        else (table.reason == Null))
+                    & (table.loss_class == loss)
+                    & (table.small_stop == small)
+                    & (table.planned == planned))
+                cursor.execute(*table.select(table.id, where=where, limit=1))
+                found = cursor.fetchone()
+                if found:
+                    cursor.execute(*table.update(
+                            [table.seconds, table.stops],
+                            [table.seconds + seconds, table.stops + stops],
+                            where=table.id == found[0]))
+                else:
+                    cursor.execute(*table.insert([
+                                table.equipment, table.date, table.state,
+                                table.reason, table.loss_class,
+                                table.small_stop, table.planned,
+                                table.seconds, table.stops,
+                                table.create_uid, table.create_date],
+                            [row + [user, CurrentTimestamp()]]))
+
+    @classmethod
+    def _interval_rows(cls, interval):
+        "The day sum rows of one closed interval."
+        first = interval.start.date()
+        last = interval.end.date()
+        if interval.end == _midnight(last) and last > first:
+            last -= dt.timedelta(days=1)
+        return cls._rows(interval.equipment, first, last, [(
+                    interval.start, interval.end, interval.state,
+                    interval.reason.id if interval.reason else None,
+                    interval.reason.loss_class if interval.reason else None,
+                    )])
+
+    @classmethod
     def rebuild(cls, equipments):
         "Sum the whole log of the machines again."
         pool = Pool()
@@ -168,10 +215,19 @@ class StateTime(ModelSQL):
                     reason.loss_class,
                     where=valid & where, order_by=order, limit=limit))
             rows.extend(cursor)
+        return cls._rows(equipment, first, last, rows)
+
+    @classmethod
+    def _rows(cls, equipment, first, last, intervals):
+        """The day sum rows from first to last dates of (start, end, state,
+        reason, loss class) intervals of the machine."""
+        origin = _midnight(first)
+        n_days = (last - first).days + 1
+        end = origin + dt.timedelta(days=n_days)
         threshold = equipment.small_stop_threshold or 0
         kinds, codes = [], {}
         starts, ends, kind_codes = [], [], []
-        for begin, finish, state, reason_id, loss_class in rows:
+        for begin, finish, state, reason_id, loss_class in intervals:
             if finish is None:
                 # Still open: it counts when it closes.
                 continue
@@ -471,11 +527,19 @@ class EquipmentState(metaclass=PoolMeta):
 
     @classmethod
     def write(cls, *args):
+        pool = Pool()
+        StateTime = pool.get('mes.equipment.state.time')
         super().write(*args)
-        touched = []
+        closed, touched = [], []
         for records, values in zip(args[::2], args[1::2]):
-            if {'end', 'superseded_by'} & set(values):
+            if 'superseded_by' in values:
                 touched.extend(records)
+            elif 'end' in values:
+                closed.extend(records)
+        # The log's usual write: its open interval closes. Its time is
+        # added to its days; a correction sums its days again.
+        StateTime.add([i for i in closed
+                if i.end and not i.superseded_by and i not in touched])
         update_state_times(touched)
 
 

@@ -91,6 +91,18 @@ class MesEquipmentTestCase(CompanyTestMixin, ModuleTestCase):
             start = dt.datetime(2026, 3, 2, 3, 17)
             for seed, machine in enumerate([with_shifts, round_the_clock]):
                 self._random_log(machine, start, 3, seed, jam, tooling)
+            # Added interval by interval as the log grew, the sums are
+            # those of the whole log summed again.
+            def sums():
+                return sorted(
+                    (t.equipment.id, t.date, t.state,
+                        t.reason.id if t.reason else 0, t.loss_class,
+                        bool(t.small_stop), bool(t.planned),
+                        round(t.seconds, 6), t.stops)
+                    for t in StateTime.search([]))
+            grown = sums()
+            StateTime.rebuild([with_shifts, round_the_clock])
+            self.assertEqual(sums(), grown)
             first = start.date() - dt.timedelta(days=1)
             last = start.date() + dt.timedelta(days=5)
             now = start + dt.timedelta(days=5, hours=5)
