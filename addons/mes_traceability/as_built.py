@@ -181,7 +181,11 @@ class AsBuilt(ModelSQL, ModelView):
         edges = Edge.search([
                 ('production', '=', production.id),
                 ('output_lot', '=', output.lot.id),
-                ], order=[('id', 'ASC')])
+                ])
+        # In the order of the operations that consumed them.
+        edges.sort(key=lambda e: (
+                (e.work.sequence or 0, e.work.id) if e.work else (1e9, 0),
+                e.input_lot.number))
         return [{
                 'lot': e.input_lot.number,
                 'product': e.input_lot.product.rec_name,
