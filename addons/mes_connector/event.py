@@ -170,41 +170,61 @@ class Event(ModelSQL, ModelView):
     @classmethod
     def _insert_new(cls, events):
         "Insert the events whose uid is new; return them."
-        table = cls.__table__()
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
-        postgresql = backend.name == 'postgresql'
-        seen = set()
-        uids = [e['uid'] for e in events]
-        if postgresql:
-            # One array parameter instead of a thousand placeholders.
-            cursor.execute('SELECT uid FROM "%s" WHERE uid = ANY(%%s)'
-                % cls._table, (uids,))
-            seen.update(uid for uid, in cursor)
-        else:
-            for sub in grouped_slice(uids, backend.MAX_QUERY_PARAMS):
-                cursor.execute(*table.select(
-                        table.uid, where=table.uid.in_(list(sub))))
-                seen.update(uid for uid, in cursor)
-        new = []
+        # A uid twice in one batch is one event.
+        unique, seen = [], set()
         for event in events:
             if event['uid'] not in seen:
                 seen.add(event['uid'])
-                new.append(event)
-        if not new:
-            return new
+                unique.append(event)
+        if not unique:
+            return unique
+        if backend.name == 'postgresql':
+            inserted = cls._insert_new_postgresql(unique)
+        else:
+            inserted = cls._insert_new_sql(unique)
+        return [e for e in unique if e['uid'] in inserted]
+
+    @classmethod
+    def _insert_new_postgresql(cls, events):
+        """COPY the batch into a staging table and insert from it what is
+        not there yet, in one statement: the uid's unique index says what
+        is new. Return the uids inserted."""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute(
+            'CREATE TEMPORARY TABLE IF NOT EXISTS mes_connector_event_stage '
+            '(uid varchar, tag integer, at timestamp, value varchar) '
+            'ON COMMIT DELETE ROWS')
+        with cursor.copy(
+                'COPY mes_connector_event_stage (uid, tag, at, value) '
+                'FROM STDIN') as copy:
+            for event in events:
+                copy.write_row((event['uid'], event['tag'], event['at'],
+                        json.dumps(event['value'])))
+        cursor.execute(
+            'INSERT INTO "%s" (uid, tag, at, value, create_uid, '
+            'create_date) SELECT uid, tag, at, value, %%s, '
+            'CURRENT_TIMESTAMP FROM mes_connector_event_stage '
+            'ON CONFLICT (uid) DO NOTHING RETURNING uid' % cls._table,
+            (transaction.user,))
+        inserted = {uid for uid, in cursor}
+        cursor.execute('TRUNCATE mes_connector_event_stage')
+        return inserted
+
+    @classmethod
+    def _insert_new_sql(cls, events):
+        "Insert the events whose uid is new; return the uids inserted."
+        table = cls.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        uids = [e['uid'] for e in events]
+        known = set()
+        for sub in grouped_slice(uids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(
+                    table.uid, where=table.uid.in_(list(sub))))
+            known.update(uid for uid, in cursor)
+        new = [e for e in events if e['uid'] not in known]
         user = transaction.user
-        if postgresql:
-            cursor.execute(
-                'INSERT INTO "%s" (uid, tag, at, value, create_uid, '
-                'create_date) SELECT u, t, a, v, %%s, CURRENT_TIMESTAMP '
-                'FROM unnest(%%s::varchar[], %%s::integer[], '
-                '%%s::timestamp[], %%s::varchar[]) AS x (u, t, a, v)'
-                % cls._table,
-                (user, [e['uid'] for e in new], [e['tag'] for e in new],
-                    [e['at'] for e in new],
-                    [json.dumps(e['value']) for e in new]))
-            return new
         # Each row takes 6 parameters.
         for sub in grouped_slice(new, backend.MAX_QUERY_PARAMS // 6):
             cursor.execute(*table.insert(
@@ -213,7 +233,7 @@ class Event(ModelSQL, ModelView):
                     [[e['uid'], e['tag'], e['at'],
                             json.dumps(e['value']), user, CurrentTimestamp()]
                         for e in sub]))
-        return new
+        return {e['uid'] for e in new}
 
     @classmethod
     def _derive(cls, events, tags):
@@ -244,7 +264,7 @@ class Event(ModelSQL, ModelView):
         # before it starts, and one request is one restart, not one each.
         Equipment.lock(Equipment.browse(sorted(
                     {tags[e['tag']].equipment for e in events})))
-        current = {}
+        changes = defaultdict(list)
         for event in sorted(events, key=lambda e: (e['at'], e['uid'])):
             tag = tags[event['tag']]
             value = event['value']
@@ -257,18 +277,14 @@ class Event(ModelSQL, ModelView):
                 state = 'down'
             elif not state:
                 continue
-            equipment = Equipment(tag.equipment)
-            if tag.equipment not in current:
-                current[tag.equipment] = State.current(equipment)
-            interval = current[tag.equipment]
-            if interval and event['at'] < interval.start:
-                # Older than what the machine's log already says (a late
-                # event): the event is kept, the log is not rewritten.
-                continue
-            current[tag.equipment] = State.record(
-                equipment, state, at=event['at'],
-                reason=Reason(reason) if reason else None,
-                source='connector')
+            changes[tag.equipment].append(
+                (event['at'], state, Reason(reason) if reason else None))
+        # One write and one create per machine and batch. Events older than
+        # what the machine's log already says (late events) are kept, the
+        # log is not rewritten.
+        for equipment_id, series in sorted(changes.items()):
+            State.record_series(
+                Equipment(equipment_id), series, source='connector')
 
     @classmethod
     def _derive_maintenance(cls, events, tags):

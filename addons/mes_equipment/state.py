@@ -145,6 +145,48 @@ class EquipmentState(ModelSQL, ModelView):
         return interval
 
     @classmethod
+    def record_series(cls, equipment, changes, source='system'):
+        """Put the machine in each state of changes, [(at, state, reason)]
+        in time order, with one write and one create: what a batch of
+        machine data needs. Changes older than the machine's open interval
+        are left out (late data never rewrites the log); a change to the
+        state the machine is in is no change. Return the open interval."""
+        pool = Pool()
+        Equipment = pool.get('mes.equipment')
+        Equipment.lock([equipment])
+        current = cls.current(equipment)
+        last = ((current.state, current.reason.id if current.reason else None,
+                current.start) if current else None)
+        starts = []
+        for at, state, reason in changes:
+            if state not in STATES:
+                raise StateLogError(gettext(
+                        'mes_equipment.msg_state_unknown', state=state))
+            if reason and (reason.children or not reason.loss_class):
+                raise StateLogError(gettext(
+                        'mes_equipment.msg_state_reason_leaf',
+                        reason=reason.rec_name))
+            if reason and reason.loss_class == 'planned':
+                state = 'planned_stop'
+            reason_id = reason.id if reason else None
+            if last and at < last[2]:
+                continue
+            if last and (state, reason_id) == last[:2]:
+                continue
+            starts.append({
+                    'equipment': equipment.id, 'start': at, 'state': state,
+                    'reason': reason_id, 'source': source,
+                    })
+            last = (state, reason_id, at)
+        if not starts:
+            return current
+        for interval, following in zip(starts, starts[1:]):
+            interval['end'] = following['start']
+        if current:
+            cls.write([current], {'end': starts[0]['start']})
+        return cls.create(starts)[-1]
+
+    @classmethod
     def current(cls, equipment):
         intervals = cls.search([
                 ('equipment', '=', equipment.id),

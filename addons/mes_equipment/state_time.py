@@ -520,9 +520,14 @@ class EquipmentState(metaclass=PoolMeta):
 
     @classmethod
     def create(cls, vlist):
+        pool = Pool()
+        StateTime = pool.get('mes.equipment.state.time')
         intervals = super().create(vlist)
-        update_state_times(
-            [i for i in intervals if i.end or i.superseded_by])
+        # New closed intervals (a batch of machine data, a correction) add
+        # their time; the write that marks a corrected one superseded sums
+        # its days again.
+        StateTime.add([i for i in intervals
+                if i.end and not i.superseded_by])
         return intervals
 
     @classmethod
