@@ -4,11 +4,14 @@ import random
 
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
+from trytond.modules.mes_production.tests.database import (
+    OnProductionDatabase)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 
-class MesEquipmentTestCase(CompanyTestMixin, ModuleTestCase):
+class MesEquipmentTestCase(
+        OnProductionDatabase, CompanyTestMixin, ModuleTestCase):
     "Test mes_equipment module"
     module = 'mes_equipment'
 
