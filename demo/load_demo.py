@@ -12,6 +12,19 @@ from proteus import Model
 from proteus import config as pconfig
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The drawing the lathe operator opens from the turning instructions.
+SHAFT_DRAWING = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="640" height="240"
+     viewBox="0 0 640 240" font-family="sans-serif" font-size="18">
+  <rect width="640" height="240" fill="#fff"/>
+  <rect x="40" y="90" width="180" height="60" fill="#ccd" stroke="#000"/>
+  <rect x="220" y="80" width="300" height="80" fill="#aab" stroke="#000"/>
+  <rect x="520" y="95" width="80" height="50" fill="#ccd" stroke="#000"/>
+  <line x1="230" y1="60" x2="510" y2="60" stroke="#000"/>
+  <text x="300" y="50">\u00d8 25.00 \u00b1 0.05</text>
+  <text x="40" y="200">Drive shaft S-100, drawing 4711 rev. B</text>
+</svg>
+"""
 
 
 def main(argv=None):
@@ -114,6 +127,10 @@ def main(argv=None):
         instruction = Instruction(
             operation=operation, title=title, content=content)
         instruction.save()
+        if operation == plant.turning:
+            Attachment = Model.get('ir.attachment')
+            Attachment(resource=instruction, name='shaft-drawing.svg',
+                type='data', data=SHAFT_DRAWING.encode()).save()
         instruction.click('approve')
 
     Characteristic = Model.get('mes.quality.characteristic')

@@ -5,9 +5,10 @@ import re
 from .terminal_client import admin_rpc, new_production, terminal_key
 
 
-def open_terminal(browser, server, artefacts=None):
+def open_terminal(browser, server, artefacts=None,
+        viewport={'width': 1024, 'height': 768}):
     key = terminal_key(server, 'PUMP1')
-    page = browser.new_page(viewport={'width': 1024, 'height': 768})
+    page = browser.new_page(viewport=viewport)
     base = f'{server.url}/{server.database}/mes/terminal/PUMP1'
     # An administrator pairs the panel once: the key stays in the browser.
     page.goto(f'{base}#key={key}')
@@ -50,6 +51,16 @@ def test_operator_runs_a_work_on_the_terminal(server, browser, artefacts):
     outcomes.get_by_text(re.compile('start Turn shaft .* accepted')).wait_for()
     page.screenshot(path=artefacts / '3-started.png')
 
+    # The turning instructions come with the shaft's drawing.
+    page.locator('#instructions summary').click()
+    page.get_by_text('Turn the drive shaft (version 1)').wait_for()
+    page.get_by_role('button', name='shaft-drawing.svg').click()
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.document-view');"
+        " return img && img.complete && img.naturalWidth === 640; }")
+    page.screenshot(path=artefacts / '3-drawing.png', full_page=True)
+    page.locator('#instructions summary').click()
+
     page.locator('#good').fill('10')
     page.locator('#scrap').fill('1')
     page.locator('#scrap-reason').select_option('CHT')
@@ -87,6 +98,30 @@ def test_operator_runs_a_work_on_the_terminal(server, browser, artefacts):
         production['inputs'], ['product.rec_name', 'lot.number'], context)
     assert {m['product.']['rec_name']: (m['lot.'] or {}).get('number')
         for m in moves}['Drive Shaft'] == 'S-0001'
+
+
+def test_terminal_fits_a_phone(server, browser, artefacts):
+    works = new_production(server, 3)
+    page = open_terminal(browser, server,
+        viewport={'width': 390, 'height': 844})
+    sign_in(page, badge='B-1002', pin='5678', name='Piotr Operator')
+    card = page.locator(f'.work-card[data-work="{works["Turn shaft"]}"]')
+    card.wait_for()
+    page.screenshot(path=artefacts / 'phone-dispatch.png')
+    card.click()
+    start = page.get_by_role('button', name='Start', exact=True)
+    start.wait_for()
+    page.screenshot(path=artefacts / 'phone-work.png', full_page=True)
+    # Nothing to scroll sideways, and targets a thumb can hit.
+    assert page.evaluate(
+        'document.scrollingElement.scrollWidth <= window.innerWidth')
+    for name in ['Start', 'Report', 'Finish']:
+        box = page.get_by_role('button', name=name, exact=True).bounding_box()
+        assert box['height'] >= 44 and box['width'] >= 44, (name, box)
+        assert box['x'] >= 0 and box['x'] + box['width'] <= 390, (name, box)
+    start.click()
+    page.locator('#outcomes').get_by_text(
+        re.compile('start Turn shaft .* accepted')).wait_for()
 
 
 def test_taps_survive_a_network_outage(server, browser, artefacts):

@@ -1,5 +1,6 @@
 """Every terminal endpoint over HTTP against a running trytond, with the
 bad input a shop floor produces."""
+import json
 import threading
 import urllib.error
 import urllib.request
@@ -105,6 +106,33 @@ def test_work_cycle_over_http(server, client, olga, piotr):
     assert body['instruction']['title'] == "Turn the drive shaft"
     status, body = client.act('finish', olga, work['id'])
     assert body['result']['state'] == 'finished'
+
+
+def test_instruction_documents(server, client):
+    works = new_production(server, 2)
+    status, body = client.call('instructions', {'work': works['Turn shaft']})
+    drawing, = body['instruction']['attachments']
+    assert drawing['name'] == 'shaft-drawing.svg'
+
+    request = urllib.request.Request(
+        f'{client.base}/api/attachment', method='POST',
+        data=json.dumps({'work': works['Turn shaft'],
+                'attachment': drawing['id']}).encode(),
+        headers={'Authorization': f'Bearer {client.key}'})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers['Content-Type'] == 'image/svg+xml'
+        assert response.headers['Content-Security-Policy'] == 'sandbox'
+        assert b'drawing 4711 rev. B' in response.read()
+
+    # Only a document of the instruction shown for the work is served.
+    assert client.call('attachment', {'work': works['Assemble pump'],
+            'attachment': drawing['id']})[0] == 404
+    assert client.call('attachment', {'work': works['Turn shaft'],
+            'attachment': drawing['id'] + 1000})[0] == 404
+    assert client.call('attachment', {'work': 'x', 'attachment': 1})[0] == 404
+    assert TerminalClient(server, key='not-the-key').call('attachment', {
+            'work': works['Turn shaft'],
+            'attachment': drawing['id']})[0] == 401
 
 
 def test_refusals_are_recorded_and_change_nothing(server, client, olga):

@@ -12,7 +12,9 @@ See doc/terminal.rst for each call.
 import datetime as dt
 import json
 import logging
+import mimetypes
 import time
+import urllib.parse
 from http import HTTPStatus
 from pathlib import Path
 
@@ -262,24 +264,34 @@ def _call_action(pool, context, data):
     return json_response(outcome, status=status)
 
 
+def _current_instruction(terminal_id, work_id):
+    """The work (of one of the terminal's work centers) and the approved
+    instruction shown for it, or None when the work is not the terminal's.
+    """
+    pool = Pool()
+    Work = pool.get('production.work')
+    Instruction = pool.get('mes.work.instruction')
+    Terminal = pool.get('mes.terminal')
+    terminal = Terminal(terminal_id)
+    works = Work.search([
+            ('id', '=', work_id if isinstance(work_id, int)
+                and not isinstance(work_id, bool) else -1),
+            ('work_center', 'in', [w.id for w in terminal.work_centers]),
+            ])
+    if not works:
+        return None
+    work, = works
+    return work, Instruction.current(work.operation, work.production.product)
+
+
 def _call_instructions(pool, context, data):
     terminal_id, user, company = context
 
     def instructions():
-        Work = Pool().get('production.work')
-        Instruction = Pool().get('mes.work.instruction')
-        Terminal = Pool().get('mes.terminal')
-        terminal = Terminal(terminal_id)
-        works = Work.search([
-                ('id', '=', data.get('work') if isinstance(
-                        data.get('work'), int) else -1),
-                ('work_center', 'in', [w.id for w in terminal.work_centers]),
-                ])
-        if not works:
+        found = _current_instruction(terminal_id, data.get('work'))
+        if found is None:
             return None
-        work, = works
-        instruction = Instruction.current(
-            work.operation, work.production.product)
+        work, instruction = found
         if not instruction:
             return {'work': work.id, 'instruction': None}
         return {'work': work.id, 'instruction': {
@@ -287,8 +299,10 @@ def _call_instructions(pool, context, data):
                 'version': instruction.version,
                 'content': instruction.content or '',
                 'approved_at': instruction.approved_at,
-                'attachments': [{'id': a.id, 'name': a.name}
-                    for a in instruction.attachments()],
+                'attachments': [{
+                        'id': a.id, 'name': a.name, 'type': a.type,
+                        'link': a.link if a.type == 'link' else None,
+                        } for a in instruction.attachments()],
                 }}
     result = _in_transaction(pool, user, company, instructions,
         readonly=True)
@@ -297,10 +311,41 @@ def _call_instructions(pool, context, data):
     return json_response(result)
 
 
+def _call_attachment(pool, context, data):
+    """A document attached to the approved instruction of a work, as a
+    file: only what the terminal would show can be fetched."""
+    terminal_id, user, company = context
+
+    def attachment():
+        found = _current_instruction(terminal_id, data.get('work'))
+        if found is None or found[1] is None:
+            return None
+        _, instruction = found
+        for attachment in instruction.attachments():
+            if (attachment.id == data.get('attachment')
+                    and attachment.type == 'data'):
+                return attachment.name, bytes(attachment.data or b'')
+    result = _in_transaction(pool, user, company, attachment, readonly=True)
+    if result is None:
+        return error_response("Unknown document.", HTTPStatus.NOT_FOUND)
+    name, content = result
+    content_type = mimetypes.guess_type(name)[0] or 'application/octet-stream'
+    quoted = urllib.parse.quote(name)
+    return Response(content, content_type=content_type, headers={
+            'Content-Disposition': f"inline; filename*=UTF-8''{quoted}",
+            'X-Content-Type-Options': 'nosniff',
+            # A document (an SVG drawing, say) runs no script in the
+            # terminal's origin.
+            'Content-Security-Policy': 'sandbox',
+            'Cache-Control': 'no-store',
+            })
+
+
 CALLS = {
     'state': _call_state,
     'sign_in': _call_sign_in,
     'sign_out': _call_sign_out,
     'action': _call_action,
     'instructions': _call_instructions,
+    'attachment': _call_attachment,
     }

@@ -18,7 +18,7 @@ from trytond.model import (
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import QuantityError, TerminalError
 
@@ -113,6 +113,24 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('revoked')
     def revoke(cls, terminals):
         cls.write(terminals, {'key': None})
+
+    @classmethod
+    def on_modification(cls, mode, terminals, field_names=None):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        super().on_modification(mode, terminals, field_names=field_names)
+        if mode in {'create', 'write'} and (
+                field_names is None or 'user' in field_names):
+            # The terminal's account acts for every operator signed in on
+            # it, so it is exempt from the operators' own-records rules.
+            group = ModelData.get_id('mes_production', 'group_mes_terminal')
+            with without_check_access():
+                users = {User(t.user.id) for t in terminals}
+                users = [u for u in users
+                    if group not in {g.id for g in u.groups}]
+                if users:
+                    User.write(users, {'groups': [('add', [group])]})
 
     @classmethod
     @ModelView.button

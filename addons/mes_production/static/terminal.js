@@ -419,9 +419,72 @@
       } else {
         body.textContent = 'No approved instructions.';
       }
+      renderDocuments(id, instruction ? instruction.attachments : []);
     } catch (error) {
       body.textContent = 'Instructions are not available offline.';
+      renderDocuments(id, []);
     }
+  }
+
+  function renderDocuments(work, attachments) {
+    const documents = $('documents');
+    documents.replaceChildren();
+    $('document-view').replaceChildren();
+    for (const attachment of attachments) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'document';
+      button.textContent = attachment.name;
+      button.addEventListener('click', () => openDocument(work, attachment));
+      documents.append(button);
+    }
+  }
+
+  // The key goes in a header, never in a URL: the document is fetched and
+  // shown from memory.
+  async function openDocument(work, attachment) {
+    const view = $('document-view');
+    if (attachment.type === 'link') {
+      window.open(attachment.link, '_blank', 'noopener');
+      return;
+    }
+    view.textContent = `Opening ${attachment.name}…`;
+    let response;
+    try {
+      response = await fetch(api + 'attachment', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Authorization': `Bearer ${key}`,
+        },
+        body: JSON.stringify({work, attachment: attachment.id}),
+      });
+    } catch (error) {
+      view.textContent = 'Documents are not available offline.';
+      return;
+    }
+    if (!response.ok) {
+      view.textContent = `${attachment.name} cannot be opened ` +
+        `(HTTP ${response.status}).`;
+      return;
+    }
+    const blob = await response.blob();
+    const url = URL.createObjectURL(blob);
+    let shown;
+    if (blob.type.startsWith('image/')) {
+      shown = document.createElement('img');
+      shown.alt = attachment.name;
+    } else if (blob.type === 'application/pdf') {
+      shown = document.createElement('iframe');
+      shown.title = attachment.name;
+    } else {
+      shown = document.createElement('a');
+      shown.download = attachment.name;
+      shown.textContent = `Download ${attachment.name}`;
+    }
+    shown.className = 'document-view';
+    shown[shown.tagName === 'A' ? 'href' : 'src'] = url;
+    view.replaceChildren(shown);
   }
 
   async function refresh() {
