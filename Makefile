@@ -90,10 +90,12 @@ test-sqlite: venv sao browser
 # The test cache is keyed by module names only, not by code: a cache kept
 # between runs (template databases on the server included) would test an old
 # schema. Each run starts a fresh folder of dumps.
+PG_CACHE ?= var/test-cache-postgresql
+
 test-postgresql: venv sao browser
-	rm -rf var/test-cache-postgresql && mkdir -p var/test-cache-postgresql
+	rm -rf $(PG_CACHE) && mkdir -p $(PG_CACHE)
 	TRYTOND_DATABASE_URI=$(PG_URI) TRYTOND_DATABASE__URI=$(PG_URI) \
-		DB_NAME=mes_test_$$$$ DB_CACHE=$(CURDIR)/var/test-cache-postgresql \
+		DB_NAME=mes_test_$$$$ DB_CACHE=$(CURDIR)/$(PG_CACHE) \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

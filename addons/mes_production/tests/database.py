@@ -30,6 +30,33 @@ def _cached(name):
         os.path.join(DB_CACHE, f'{hash_name}-{backend.name}.dump'))
 
 
+def _setup_name(setup):
+    return '|'.join(f'{f.__module__}.{f.__qualname__}' for f in setup)
+
+
+def _restart(name):
+    "Go on with the cached copy, as the next scenarios will."
+    # The pool that activated the modules still holds records of the one
+    # before the activation.
+    drop_db()
+    restore_db_cache(name)
+    return pconfig.set_trytond()
+
+
+def _base(setup):
+    "The mes_production database of the module tests, then the set-up."
+    name = f'{BASE}--{_setup_name(setup)}'
+    if restore_db_cache(name):
+        return
+    drop_db()
+    activate_module([BASE])
+    config = pconfig.set_trytond()
+    for func in setup:
+        func(config=config)
+    backup_db_cache(name)
+    _restart(name)
+
+
 def activate_modules(modules, *setup):
     """Activate the modules on a new database for a scenario and return
     the proteus configuration, like trytond.tests.tools.activate_modules
@@ -37,22 +64,21 @@ def activate_modules(modules, *setup):
     the other modules are activated."""
     if isinstance(modules, str):
         modules = [modules]
-    if not DB_CACHE or sorted(modules) == [BASE]:
+    if not DB_CACHE:
         return trytond_tools.activate_modules(modules, *setup)
-    name = 'on-%s:%s--%s' % (BASE, '-'.join(sorted(modules)),
-        '|'.join(f'{f.__module__}.{f.__qualname__}' for f in setup))
+    if sorted(modules) == [BASE]:
+        _base(setup)
+        return pconfig.set_trytond()
+    name = 'on-%s:%s--%s' % (
+        BASE, '-'.join(sorted(modules)), _setup_name(setup))
     if restore_db_cache(name):
         return pconfig.set_trytond()
-    trytond_tools.activate_modules([BASE], *setup)
+    _base(setup)
     Module = Model.get('ir.module')
     Module.click(Module.find([('name', 'in', modules)]), 'activate')
     Wizard('ir.module.activate_upgrade').execute('upgrade')
     backup_db_cache(name)
-    # Start from the cached copy, as the next scenarios will: the pool
-    # of the upgrade still holds records of the one before.
-    drop_db()
-    restore_db_cache(name)
-    return pconfig.set_trytond()
+    return _restart(name)
 
 
 class OnProductionDatabase:
