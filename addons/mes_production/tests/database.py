@@ -47,14 +47,15 @@ def _base(setup):
     "The mes_production database of the module tests, then the set-up."
     name = f'{BASE}--{_setup_name(setup)}'
     if restore_db_cache(name):
-        return
+        # A new configuration: the last scenario's may have another user.
+        return pconfig.set_trytond()
     drop_db()
     activate_module([BASE])
     config = pconfig.set_trytond()
     for func in setup:
         func(config=config)
     backup_db_cache(name)
-    _restart(name)
+    return _restart(name)
 
 
 def activate_modules(modules, *setup):
@@ -67,8 +68,7 @@ def activate_modules(modules, *setup):
     if not DB_CACHE:
         return trytond_tools.activate_modules(modules, *setup)
     if sorted(modules) == [BASE]:
-        _base(setup)
-        return pconfig.set_trytond()
+        return _base(setup)
     name = 'on-%s:%s--%s' % (
         BASE, '-'.join(sorted(modules)), _setup_name(setup))
     if restore_db_cache(name):
