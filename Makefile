@@ -103,7 +103,7 @@ lint: venv
 
 BENCHMARKS := spc oee dispatch genealogy ingest connector
 
-bench: venv
+bench: venv sao
 	for b in $(BENCHMARKS); do \
 		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
