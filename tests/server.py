@@ -4,6 +4,7 @@ The backend follows TRYTOND_DATABASE__URI (or TRYTOND_DATABASE_URI), like
 `make test-postgresql` sets it; SQLite files go to a temporary folder.
 """
 import contextlib
+import copy
 import os
 import socket
 import subprocess
@@ -35,9 +36,12 @@ def free_port():
 class TrytondServer:
     "A database with the MES modules and a trytond serving it and sao."
 
-    def __init__(self, modules=MES_MODULES, demo=False):
+    def __init__(self, modules=MES_MODULES, demo=False, workers=None):
         self.modules = list(modules)
         self.demo = demo
+        # None: trytond's own threaded server, as `make demo` runs it; a
+        # number: that many gunicorn worker processes, as in production.
+        self.workers = workers
         self.tmp = tempfile.TemporaryDirectory(prefix='mes-e2e-')
         self.uri = database_uri()
         self.database = f'mes_e2e_{os.getpid()}_{int(time.time())}'
@@ -95,10 +99,21 @@ class TrytondServer:
 
     def start(self):
         self.create_database()
-        self.log = open(Path(self.tmp.name, 'trytond.log'), 'w')
+        return self._serve()
+
+    def _serve(self):
+        self.log = open(Path(self.tmp.name, f'trytond-{self.port}.log'), 'w')
+        if self.workers:
+            command = [BIN / 'gunicorn', '--preload',
+                '--workers', str(self.workers), '--worker-class', 'sync',
+                '--bind', f'127.0.0.1:{self.port}',
+                'trytond.application:app']
+            env = self.env | {'TRYTOND_DATABASE_NAMES': self.database}
+        else:
+            command = [BIN / 'trytond', '-d', self.database]
+            env = self.env
         self.process = subprocess.Popen(
-            [BIN / 'trytond', '-d', self.database],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -109,10 +124,24 @@ class TrytondServer:
             time.sleep(0.2)
         raise RuntimeError('trytond did not start:\n' + self.read_log())
 
-    def read_log(self):
-        return Path(self.tmp.name, 'trytond.log').read_text()
+    @contextlib.contextmanager
+    def sibling(self, workers):
+        """Serve this server's database from `workers` more processes on
+        their own port, as a plant's production server does."""
+        other = copy.copy(self)
+        other.workers = workers
+        other.port = free_port()
+        other.url = f'http://127.0.0.1:{other.port}'
+        other._serve()
+        try:
+            yield other
+        finally:
+            other._stop_process()
 
-    def stop(self):
+    def read_log(self):
+        return Path(self.tmp.name, f'trytond-{self.port}.log').read_text()
+
+    def _stop_process(self):
         if self.process:
             self.process.terminate()
             try:
@@ -120,6 +149,9 @@ class TrytondServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
             self.log.close()
+
+    def stop(self):
+        self._stop_process()
         if self.uri.startswith('postgresql'):
             subprocess.run(
                 ['dropdb', '--if-exists', '-h', '127.0.0.1', '-U', 'postgres',

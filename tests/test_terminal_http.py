@@ -219,6 +219,50 @@ def test_double_tap_same_id_concurrently(server, client, olga):
     assert work_of(client, work['id'])['good'] == 1
 
 
+def at_once(*calls):
+    "Run the calls in threads released together; return their results."
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call))
+        for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_concurrent_actions_across_worker_processes(
+        server, client, olga, piotr):
+    """In production several processes serve the terminals (see README):
+    whichever takes each request, one of two simultaneous starts wins and
+    a double tap is applied once."""
+    with server.sibling(workers=2) as production_server:
+        terminal = TerminalClient(production_server, key=client.key)
+        for _ in range(3):
+            work = work_of(client, new_production(server, 12)['Turn shaft'])
+            results = at_once(
+                lambda: terminal.act('start', olga, work['id']),
+                lambda: terminal.act('start', piotr, work['id']))
+            assert sorted(s for s, _ in results) == [200, 422], results
+            winner = olga if results[0][0] == 200 else piotr
+            action_id = str(uuid.uuid4())
+            results = at_once(*[lambda: terminal.act(
+                        'report', winner, work['id'], action_id=action_id,
+                        good=2)] * 2)
+            assert [s for s, _ in results] == [200, 200], results
+            assert sorted(b['replayed'] for _, b in results) == [
+                False, True]
+            work = work_of(client, work['id'])
+            assert (work['good'], work['remaining']) == (2, 10)
+            assert work['state'] == 'running'
+
+
 def test_sign_out(client, piotr):
     status, body = client.call('sign_out', {'employee': piotr})
     assert status == 200
