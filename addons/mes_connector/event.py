@@ -95,6 +95,7 @@ class Event(ModelSQL, ModelView):
         # The facts derived from accepted events are the system's, not
         # the caller's: an API user may send events, not edit state logs.
         with without_check_access():
+            cls._lock_machines(known, tags)
             new = cls._insert_new(known)
             cls._derive(new, tags)
         return {
@@ -247,6 +248,19 @@ class Event(ModelSQL, ModelView):
         cls._derive_measurements(by_role['process_value'], tags)
 
     @classmethod
+    def _lock_machines(cls, events, tags):
+        """Lock the machines whose state log the events may change, all at
+        once and before any work: a transaction asks for its row locks
+        before it starts, so a new machine here restarts it, and the
+        restart must not redo a batch's insert."""
+        pool = Pool()
+        Equipment = pool.get('mes.equipment')
+        machines = {tags[e['tag']].equipment for e in events
+            if tags[e['tag']].role in {'state', 'alarm'}}
+        if machines:
+            Equipment.lock(Equipment.browse(sorted(machines)))
+
+    @classmethod
     def _derive_states(cls, events, tags):
         pool = Pool()
         State = pool.get('mes.equipment.state')
@@ -260,10 +274,6 @@ class Event(ModelSQL, ModelView):
                 [('tag', 'in', list({e['tag'] for e in events}))]):
             mappings[mapping.tag.id][mapping.value] = (
                 mapping.state, mapping.reason.id if mapping.reason else None)
-        # All the machines at once: a transaction asks for its row locks
-        # before it starts, and one request is one restart, not one each.
-        Equipment.lock(Equipment.browse(sorted(
-                    {tags[e['tag']].equipment for e in events})))
         changes = defaultdict(list)
         for event in sorted(events, key=lambda e: (e['at'], e['uid'])):
             tag = tags[event['tag']]
@@ -291,7 +301,7 @@ class Event(ModelSQL, ModelView):
         """Open a corrective machine-down request for each machine whose
         alarm went on, unless one for the same alarm is still open.
 
-        Runs under the machines' row locks taken by _derive_states, so two
+        Runs under the machines' row locks taken by _lock_machines, so two
         batches of the same alarm cannot both open a request."""
         pool = Pool()
         Mapping = pool.get('mes.connector.tag.mapping')

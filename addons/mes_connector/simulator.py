@@ -265,6 +265,10 @@ class Plant:
             }
         last = {}
         tick = 0
+        # A fixed period, as a PLC's scan: the time spent writing the values
+        # is part of it, not added to it.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time()
         while True:
             self.advance()
             tick += 1
@@ -291,7 +295,8 @@ class Plant:
                             ua.Variant(value,
                                 types.get(attr, ua.VariantType.Double)),
                             SourceTimestamp=stamp, ServerTimestamp=stamp))
-            await asyncio.sleep(self.publish_interval)
+            deadline = max(deadline + self.publish_interval, loop.time())
+            await asyncio.sleep(deadline - loop.time())
 
     async def stop_opcua(self):
         if self._opcua_task:
