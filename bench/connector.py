@@ -145,9 +145,14 @@ def main():
             published = plant.published - published0
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(30)
-            log.close()
-            runner.stop()
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                raise
+            finally:
+                log.close()
+                runner.stop()
         from trytond.modules.mes_connector.buffer import EventBuffer
         backlog = len(EventBuffer(Path(folder.name, 'buffer.sqlite')))
         problems = [line for line in Path(folder.name, 'worker.log')

@@ -29,6 +29,8 @@ logger = logging.getLogger('mes.connector')
 
 BACKOFF_BASE = 0.2
 BACKOFF_CAP = 5.0
+STOP_TIMEOUT = 5.0
+NOTIFICATION_QUEUE = 100
 MODBUS_EXCEPTIONS = {
     1: "illegal function", 2: "illegal data address",
     3: "illegal data value", 4: "device failure", 5: "acknowledge",
@@ -294,20 +296,6 @@ class ModbusDevice(Device):
                 self.value(tag, raw, at)
 
 
-class _Subscription:
-    "asyncua's handler: it only enqueues, the device task does the rest."
-
-    def __init__(self, queue):
-        self.queue = queue
-
-    def datachange_notification(self, node, value, data):
-        self.queue.put_nowait((node.nodeid.to_string(),
-                data.monitored_item.Value))
-
-    def status_change_notification(self, status):
-        self.queue.put_nowait((None, status))
-
-
 class OpcUaDevice(Device):
 
     async def session(self):
@@ -333,7 +321,6 @@ class OpcUaDevice(Device):
         if config['username']:
             client.set_user(config['username'])
             client.set_password(config['password'] or '')
-        queue = asyncio.Queue()
         await client.connect()
         try:
             by_node = {}
@@ -341,45 +328,48 @@ class OpcUaDevice(Device):
                 if tag['node_id']:
                     node = client.get_node(tag['node_id'])
                     by_node[node.nodeid.to_string()] = tag
+            # asyncua's iterator mode: its publish loop only puts each
+            # notification in the subscription's queue. The handler mode
+            # makes a task per notification (a third of the worker's CPU at
+            # 10,000/s), and the default bounded queue silently drops the
+            # oldest notifications: the queue is unbounded.
             subscription = await client.create_subscription(
-                config['poll_interval'] * 1000, _Subscription(queue))
+                config['poll_interval'] * 1000, queue_maxsize=0)
             nodes = [client.get_node(n) for n in by_node]
-            results = await subscription.subscribe_data_change(nodes)
+            # Every change, not the last of each publishing interval: the
+            # server keeps up to NOTIFICATION_QUEUE changes of each node.
+            results = await subscription.subscribe_data_change(
+                nodes, queuesize=NOTIFICATION_QUEUE)
             for node, result in zip(nodes, results):
                 if isinstance(result, ua.StatusCode):
                     self.tag_error(by_node[node.nodeid.to_string()],
                         f"cannot subscribe: {result.name}")
             self.set_online()
-            loop = asyncio.get_running_loop()
-            checked = loop.time()
-            drained = 0
-            while True:
-                # Drain without awaiting: at 10,000 notifications/s a timer
-                # per notification would cost more than the notification.
-                drained += 1
-                if drained % 1000 == 0:
-                    await asyncio.sleep(0)  # let the other devices run
-                try:
-                    node_id, data = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    try:
-                        node_id, data = await asyncio.wait_for(
-                            queue.get(), 1.0)
-                    except asyncio.TimeoutError:
-                        node_id = data = None
-                if node_id is not None:
-                    self.notification(by_node.get(node_id), data)
-                elif data is not None:
-                    raise ConnectionError(
-                        f"subscription status {data.Status}")
-                if loop.time() - checked >= 1.0:
-                    checked = loop.time()
-                    await client.check_connection()
+            await _first_failure(
+                self._read(subscription, by_node), _watch(client))
         finally:
             try:
                 await asyncio.wait_for(client.disconnect(), 2)
             except Exception:
                 pass
+
+    async def _read(self, subscription, by_node):
+        from asyncua.common.subscription import (
+            DataChangeEvent, StatusChangeEvent)
+        drained = 0
+        # Awaiting a queue that holds items does not suspend: the loop
+        # drains a burst without a timer per notification.
+        async for event in subscription:
+            drained += 1
+            if drained % 1000 == 0:
+                await asyncio.sleep(0)  # let the other devices run
+            if isinstance(event, DataChangeEvent):
+                self.notification(by_node.get(event.node.nodeid.to_string()),
+                    event.data.monitored_item.Value)
+            elif isinstance(event, StatusChangeEvent):
+                raise ConnectionError(
+                    f"subscription status {event.notification.Status}")
+        raise ConnectionError("subscription closed")
 
     def notification(self, tag, data_value):
         if tag is None:
@@ -398,6 +388,27 @@ class OpcUaDevice(Device):
             self.tag_error(tag, str(error))
             return
         self.value(tag, raw, at)
+
+
+async def _watch(client):
+    "Raise once the server stops answering: a silent server sends nothing."
+    while True:
+        await asyncio.sleep(1.0)
+        await client.check_connection()
+
+
+async def _first_failure(*coroutines):
+    "Run the coroutines until one ends; raise its error, cancel the others."
+    tasks = [asyncio.create_task(c) for c in coroutines]
+    try:
+        done, _ = await asyncio.wait(
+            tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
 
 
 def certificate_uri(path):
@@ -423,7 +434,7 @@ DEVICES = {'modbus_tcp': ModbusDevice, 'opcua': OpcUaDevice}
 class Worker:
 
     def __init__(self, link, buffer, connection_ids=None, reload_interval=5.0,
-            status_interval=2.0, batch_size=1000, flush_interval=0.05):
+            status_interval=2.0, batch_size=5000, flush_interval=0.05):
         self.link = link
         self.buffer = buffer
         self.connection_ids = connection_ids
@@ -572,9 +583,17 @@ class Worker:
                 device.task.cancel()
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(
-                *tasks, *(d.task for d in self.devices.values()),
-                return_exceptions=True)
+            # A task stuck in a library's clean-up (a session close that
+            # never gets its answer) must not keep the worker from stopping.
+            _, stuck = await asyncio.wait(
+                [*tasks, *(d.task for d in self.devices.values())],
+                timeout=STOP_TIMEOUT)
+            for task in stuck:
+                frames = task.get_stack(limit=1)
+                logger.warning("stopping without waiting for %s (at %s)",
+                    task.get_coro().__qualname__,
+                    f"{frames[0].f_code.co_filename}:{frames[0].f_lineno}"
+                    if frames else "?")
             # What was read before the stop is kept for the next start.
             await self.flush()
 
@@ -592,7 +611,7 @@ def parse_args(args=None):
     parser.add_argument('--buffer', help="the store-and-forward file "
         "(default: var/connector/<database>.sqlite)")
     parser.add_argument('--reload-interval', type=float, default=5.0)
-    parser.add_argument('--batch-size', type=int, default=1000)
+    parser.add_argument('--batch-size', type=int, default=5000)
     parser.add_argument('-v', '--verbose', action='store_true')
     return parser.parse_args(args)
 
@@ -623,7 +642,13 @@ def main(args=None):
         format='%(asctime)s %(levelname)s %(name)s %(message)s')
     for name in ['pymodbus', 'asyncua']:
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    asyncio.run(_main(options))
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(_main(options))
+    finally:
+        # Not asyncio.run: it would wait without end for the tasks that
+        # Worker.run gave up on, and what was read is in the buffer.
+        loop.close()
 
 
 if __name__ == '__main__':
