@@ -4,6 +4,8 @@ measurements and alarms; bad replies show on their tags; and whatever
 goes wrong (PLC restart, database away, worker killed, counter rollover)
 the MES ends with the simulator's totals, nothing lost, nothing doubled.
 """
+import datetime as dt
+
 import pytest
 
 from .connector_tools import (
@@ -115,6 +117,12 @@ def test_modbus_tags_land_in_the_mes(mes, server, plant, worker_folder):
         # The tag shows the counter's last reading.
         assert wait_until(lambda: int(mes.tags(connection)['Good'][
                     'last_value']) == truth['good'], timeout=10)
+        # XML-RPC gives its own DateTime: the field holds a real time.
+        read_at = dt.datetime.strptime(
+            mes.tags(connection)['Good']['last_read_at'].value,
+            '%Y%m%dT%H:%M:%S')
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        assert abs(read_at - now) < dt.timedelta(minutes=1)
         status = wait_until(lambda: (c := mes.connection(connection))
             and c['status'] == 'online' and c, timeout=10)
         assert status['last_value_at']

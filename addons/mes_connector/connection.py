@@ -1,7 +1,10 @@
 # This file is part of Tryton MES.  See README.md for license terms.
-from trytond.i18n import gettext
 import datetime as dt
+from collections import defaultdict
 
+from sql import Column, Literal
+
+from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
@@ -180,6 +183,7 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
         pool = Pool()
         Tag = pool.get('mes.connector.tag')
         now = dt.datetime.now()
+        tag_rows = defaultdict(list)
         for status in statuses:
             connection = cls(status['connection'])
             values = {'status_at': now}
@@ -200,7 +204,9 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
                     tag_values['last_read_at'] = codec.naive_utc(
                         tag_status['last_read_at'])
                 if tag_values:
-                    Tag.write([Tag(int(tag_id))], tag_values)
+                    tag_rows[tuple(sorted(tag_values))].append(
+                        (int(tag_id), tag_values))
+        Tag.record_status(tag_rows)
 
     @classmethod
     def default_company(cls):
@@ -345,6 +351,27 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_data_type(cls):
         return 'uint16'
+
+    @classmethod
+    def record_status(cls, rows):
+        """Store what a worker read of its tags: rows is {field names:
+        [(tag id, {field: value})]}. One statement per set of fields, run
+        for all its tags: a worker reports thousands of tags every few
+        seconds, and these read-only fields are not an edit of the tag (its
+        write date, which clients check before saving, is left alone)."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        for names, group in rows.items():
+            # One statement with placeholders (the backend's own style) for
+            # the values, then the id, run with each tag's row.
+            query = table.update(
+                [Column(table, n) for n in names],
+                [Literal(None) for _ in names],
+                where=table.id == Literal(0))
+            sql = str(query)
+            cursor.executemany(sql, [
+                    [values[n] for n in names] + [tag_id]
+                    for tag_id, values in group])
 
     @classmethod
     def validate_fields(cls, tags, field_names):
