@@ -249,12 +249,18 @@ class ModbusDevice(Device):
             if not await client.connect():
                 raise ConnectionError(
                     f"no answer from {config['host']}:{config['port']}")
+            # Polls on a fixed schedule: a late wake-up shortens the next
+            # wait rather than stretching every period (1 s must be 1 Hz).
+            due = loop.time()
             while True:
-                started = loop.time()
                 await self.poll(client)
                 self.set_online()
-                await asyncio.sleep(max(0.0,
-                        config['poll_interval'] - (loop.time() - started)))
+                due += config['poll_interval']
+                if due < loop.time():
+                    # A poll slower than the interval: go on from now
+                    # rather than firing the missed ones back to back.
+                    due = loop.time()
+                await asyncio.sleep(due - loop.time())
         finally:
             client.close()
 
