@@ -154,8 +154,11 @@ class TrytondServer:
         self._stop_process()
         if self.uri.startswith('postgresql'):
             subprocess.run(
-                ['dropdb', '--if-exists', '-h', '127.0.0.1', '-U', 'postgres',
-                    self.database], check=False, capture_output=True)
+                # --force: a benchmark's own connection pool may still be
+                # open on it.
+                ['dropdb', '--if-exists', '--force', '-h', '127.0.0.1',
+                    '-U', 'postgres', self.database],
+                check=False, capture_output=True)
         self.tmp.cleanup()
 
     def __enter__(self):
