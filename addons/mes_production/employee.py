@@ -21,6 +21,8 @@ class Employee(metaclass=PoolMeta):
             "PIN", help="Set a new PIN; it is stored only hashed."),
         'get_mes_pin', setter='set_mes_pin')
     mes_pin_hash = fields.Char("PIN Hash", readonly=True, strip=False)
+    mes_qualifications = fields.One2Many(
+        'mes.employee.qualification', 'employee', "Qualifications")
 
     @classmethod
     def __setup__(cls):

@@ -20,3 +20,7 @@ class ScanError(UserError):
 
 class InstructionError(UserError):
     pass
+
+
+class QualificationError(UserError):
+    pass

@@ -18,6 +18,11 @@ class Operation(metaclass=PoolMeta):
         help="Time to make one unit of the production's product.")
     instructions = fields.One2Many(
         'mes.work.instruction', 'operation', "Work Instructions")
+    mes_skills = fields.Many2Many(
+        'production.routing.operation-mes.skill', 'operation', 'skill',
+        "Required Skills",
+        help="Only operators holding a valid qualification for each of "
+        "these skills may run the operation.")
 
     @classmethod
     def default_setup_time(cls):

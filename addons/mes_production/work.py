@@ -280,7 +280,31 @@ class Work(metaclass=PoolMeta):
                     reasons[w.id].append(gettext(
                             'mes_production.msg_work_waits_predecessor',
                             work=pred_name))
+        cls._add_qualification_reasons(rows, reasons)
         return reasons
+
+    @classmethod
+    def _add_qualification_reasons(cls, rows, reasons):
+        "Block the works that no employee is qualified to run today."
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Qualification = pool.get('mes.employee.qualification')
+        Skill = pool.get('mes.skill')
+        required = Qualification.required_skills({r.operation for r in rows})
+        if not required:
+            return
+        held = Qualification.skills_held(
+            set().union(*required.values()), Date.today())
+        names = {}
+        for operation_id, skills in required.items():
+            if not any(skills <= h for h in held.values()):
+                names[operation_id] = ', '.join(sorted(
+                        s.rec_name for s in Skill.browse(skills)))
+        for w in rows:
+            if w.operation in names:
+                reasons[w.id].append(gettext(
+                        'mes_production.msg_work_no_qualified_operator',
+                        skills=names[w.operation]))
 
     @classmethod
     def check_ready(cls, works):
@@ -434,8 +458,19 @@ class WorkCycle(metaclass=PoolMeta):
     @Workflow.transition('running')
     def run(cls, cycles):
         pool = Pool()
+        Qualification = pool.get('mes.employee.qualification')
+        User = pool.get('res.user')
         Work = pool.get('production.work')
         Work.check_ready(list({c.work for c in cycles}))
+        # Who runs the cycle: the operator it is for, or else the user's
+        # employee, whom Tryton records as running it.
+        user_employee = User(Transaction().user).employee
+        by_employee = defaultdict(list)
+        for cycle in cycles:
+            if employee := cycle.run_by or user_employee:
+                by_employee[employee].append(cycle.work)
+        for employee, works in by_employee.items():
+            Qualification.check_qualified(works, employee)
         to_stamp = [c for c in cycles if not c.started_at]
         if to_stamp:
             cls.write(to_stamp, {'started_at': dt.datetime.now()})
