@@ -4,11 +4,12 @@
 Prints, for SQLite and PostgreSQL, the time to load one work center's
 dispatch list with readiness (goal: under 200 ms) and the p50/p95 latency of
 "start work" sent by 20 concurrent terminal clients over HTTP to a running
-trytond (goal: p95 under 150 ms), twice: with each client tapping once a
-second on average (an operator rarely taps more than once a minute), and
-with every client sending its next start as soon as the last is answered,
-which measures what the server sustains at saturation. The server runs
-as in production, one gunicorn worker process per core.
+trytond (goal: p95 under 150 ms): with each client tapping once a second
+on average (an operator rarely taps more than once a minute); then faster
+(--sweep), to find the highest load that stays within the goal; and with
+every client sending its next start as soon as the last is answered, which
+measures what the server sustains at saturation. The server runs as in
+production, one gunicorn worker process per core.
 
 The plant is built through the ORM (one real production and its works);
 the other productions and works are copies of those rows inserted in
@@ -32,6 +33,7 @@ from tests.server import TrytondServer  # noqa: E402
 from tests.terminal_client import TerminalClient  # noqa: E402
 
 BATCH = 1000
+GOAL_P95_MS = 150
 
 
 def build_plant(server, n_centers, n_productions):
@@ -167,31 +169,59 @@ def bench(backend, args):
         rows, blocked, median, worst = time_dispatch_list(
             server, center, args.repeat)
         key, operators = sign_in_terminal(server, args.clients)
-        # From the 100th startable work of each work center on; the two
-        # runs start different works.
-        paced = start_latencies(server, key, operators, by_center,
-            args.starts, 100, pause=args.pause)
         per_center = -(-args.clients // len(by_center))
-        saturated = start_latencies(server, key, operators, by_center,
-            args.starts, 100 + args.starts * per_center)
+        runs = [(f"each tapping every {args.pause:g} s on average",
+                args.pause)]
+        runs += [(f"each tapping every {pause:g} s on average", pause)
+            for pause in args.sweep]
+        runs.append(("back to back, saturating the server", None))
+        results = []
+        # From the 100th startable work of each work center on; each run
+        # starts different works.
+        first = 100
+        if args.warmup:
+            # A worker process reads the access rules, buttons and triggers
+            # once per operator (Tryton keys those caches by context, which
+            # holds the operator) and keeps them: a plant's server has done
+            # so long before anyone measures it.
+            start_latencies(server, key, operators, by_center, args.warmup,
+                first)
+            first += args.warmup * per_center
+        for name, pause in runs:
+            results.append((name, pause, start_latencies(
+                        server, key, operators, by_center, args.starts,
+                        first, pause=pause)))
+            first += args.starts * per_center
     served = (f"{args.workers} gunicorn worker processes" if args.workers
         else "trytond's threaded server")
     print(f"[{backend}] {args.works:,} open works over {args.centers} work "
         f"centers (set up in {setup:.0f} s)")
+    if args.warmup:
+        print(f"[{backend}] start work: measured after {args.warmup} "
+            "unmeasured starts per client, which fill the worker processes' "
+            "caches")
     print(f"[{backend}] dispatch list of one work center ({rows:,} works, "
         f"{blocked:,} blocked) with readiness: median {median * 1000:.0f} ms,"
         f" worst {worst * 1000:.0f} ms (goal < 200 ms)")
-    for name, (latencies, errors, elapsed) in [
-            (f"each tapping every {args.pause:g} s on average", paced),
-            ("back to back, saturating the server", saturated)]:
+    within_goal = []
+    for name, pause, (latencies, errors, elapsed) in results:
         p50, p95 = percentiles(latencies)
+        rate = len(latencies) / elapsed
+        if p95 < GOAL_P95_MS:
+            within_goal.append((rate, pause))
         print(f"[{backend}] start work, {args.clients} concurrent terminal "
             f"clients {name}, over HTTP to {served}: {len(latencies)} "
-            f"starts, p50 {p50:.0f} ms, p95 {p95:.0f} ms (goal p95 < 150 "
-            f"ms), {len(latencies) / elapsed:.0f} starts/s; "
-            f"refused: {len(errors)}")
+            f"starts, p50 {p50:.0f} ms, p95 {p95:.0f} ms (goal p95 < "
+            f"{GOAL_P95_MS} ms), {rate:.0f} starts/s; refused: {len(errors)}")
         if errors:
             print(f"[{backend}] first refusal: {errors[0]}")
+    if within_goal:
+        rate, pause = max(within_goal)
+        print(f"[{backend}] highest load measured within the goal: {rate:.0f}"
+            f" starts/s, {args.clients} terminals each starting a work every"
+            f" {pause:g} s on average")
+    else:
+        print(f"[{backend}] no load measured was within the goal")
 
 
 def main():
@@ -206,6 +236,12 @@ def main():
         "trytond's own threaded server")
     parser.add_argument('--pause', type=float, default=1.0,
         help="mean seconds between a paced client's starts")
+    parser.add_argument('--sweep', type=float, nargs='*',
+        default=[0.5, 0.3, 0.2],
+        help="more paced runs, with these mean seconds between starts, to "
+        "find the highest load within the goal")
+    parser.add_argument('--warmup', type=int, default=5,
+        help="unmeasured starts per client before the measured runs")
     parser.add_argument('--repeat', type=int, default=10)
     parser.add_argument('--backend', action='append',
         choices=['sqlite', 'postgresql'])
