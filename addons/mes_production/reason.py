@@ -21,9 +21,12 @@ class CodeNameMixin:
             ]
 
 
-class _CodedReason(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
-    code = fields.Char("Code", required=True, strip=True,
-        help="Short code operators pick or scan on the terminal.")
+class UniqueCodeMixin(CodeNameMixin, DeactivableMixin):
+    """Records with a unique code and a name, listed by code. A model sets
+    _code_unique_message to the message of its duplicate-code error."""
+    __slots__ = ()
+    _code_unique_message = None
+    code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True, translate=True)
 
     @classmethod
@@ -31,10 +34,15 @@ class _CodedReason(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
         super().__setup__()
         t = cls.__table__()
         cls._sql_constraints += [
-            ('code_unique', Unique(t, t.code),
-                'mes_production.msg_reason_code_unique'),
+            ('code_unique', Unique(t, t.code), cls._code_unique_message),
             ]
         cls._order.insert(0, ('code', 'ASC'))
+
+
+class _CodedReason(UniqueCodeMixin, ModelSQL, ModelView):
+    _code_unique_message = 'mes_production.msg_reason_code_unique'
+    code = fields.Char("Code", required=True, strip=True,
+        help="Short code operators pick or scan on the terminal.")
 
 
 class ScrapReason(_CodedReason):

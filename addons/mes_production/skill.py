@@ -4,34 +4,22 @@ from collections import defaultdict
 from sql import Null
 
 from trytond.i18n import gettext
-from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 from .exceptions import QualificationError
-from .reason import CodeNameMixin
+from .reason import UniqueCodeMixin
 
 
-class Skill(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
+class Skill(UniqueCodeMixin, ModelSQL, ModelView):
     "What an operator must be qualified for to run an operation."
     __name__ = 'mes.skill'
     __string__ = "Skill"
-    code = fields.Char("Code", required=True, strip=True)
-    name = fields.Char("Name", required=True, translate=True)
+    _code_unique_message = 'mes_production.msg_skill_code_unique'
     description = fields.Text("Description")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('code_unique', Unique(t, t.code),
-                'mes_production.msg_skill_code_unique'),
-            ]
-        cls._order.insert(0, ('code', 'ASC'))
 
 
 class OperationSkill(ModelSQL):

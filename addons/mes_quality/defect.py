@@ -7,29 +7,18 @@ from sql.aggregate import Min, Sum
 
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, ModelSQL, ModelView, Unique, fields)
-from trytond.modules.mes_production.reason import CodeNameMixin
+    ModelSQL, ModelView, Unique, fields)
+from trytond.modules.mes_production.reason import UniqueCodeMixin
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .exceptions import MeasurementError
 
 
-class DefectCategory(CodeNameMixin, DeactivableMixin, ModelSQL, ModelView):
+class DefectCategory(UniqueCodeMixin, ModelSQL, ModelView):
     "A kind of defect found by attribute inspections."
     __name__ = 'mes.quality.defect.category'
-    code = fields.Char("Code", required=True, strip=True)
-    name = fields.Char("Name", required=True, translate=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('code_unique', Unique(t, t.code),
-                'mes_quality.msg_defect_category_code_unique'),
-            ]
-        cls._order.insert(0, ('code', 'ASC'))
+    _code_unique_message = 'mes_quality.msg_defect_category_code_unique'
 
 
 class CharacteristicDefectCategory(ModelSQL):
