@@ -23,6 +23,7 @@ BIT_TABLES = {'coil', 'discrete_input'}
 
 class Connection(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'mes.connector.connection'
+    __string__ = "Machine Connection"
     name = fields.Char("Name", required=True)
     company = fields.Many2One('company.company', "Company", required=True)
     protocol = fields.Selection([
@@ -236,6 +237,7 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
 
 class Tag(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'mes.connector.tag'
+    __string__ = "Tag"
     connection = fields.Many2One(
         'mes.connector.connection', "Connection", required=True,
         ondelete='CASCADE')
@@ -401,6 +403,7 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
 class TagMapping(ModelSQL, ModelView):
     "What a value of a state or alarm tag means to the MES."
     __name__ = 'mes.connector.tag.mapping'
+    __string__ = "Tag Mapping"
     tag = fields.Many2One(
         'mes.connector.tag', "Tag", required=True, ondelete='CASCADE')
     value = fields.Integer("Value", required=True)

@@ -36,6 +36,7 @@ TagInfo = namedtuple('TagInfo', [
 class Event(ModelSQL, ModelView):
     "One value a machine sent, as it arrived."
     __name__ = 'mes.connector.event'
+    __string__ = "Machine Event"
     uid = fields.Char(
         "UID", required=True, readonly=True, size=UID_SIZE,
         help="Given by the source; an event with a known UID is ignored.")

@@ -7,6 +7,7 @@ from trytond.transaction import Transaction
 class CycleTime(ModelSQL, ModelView):
     "The ideal cycle time of a machine for a product and/or an operation."
     __name__ = 'mes.equipment.cycle_time'
+    __string__ = "Ideal Cycle Time"
     equipment = fields.Many2One(
         'mes.equipment', "Machine", required=True, ondelete='CASCADE')
     product = fields.Many2One(

@@ -53,6 +53,7 @@ def _r(ratio):
 class EquipmentDay(ModelSQL, ModelView):
     "The OEE of one machine on one day."
     __name__ = 'mes.equipment.day'
+    __string__ = "Equipment Day"
     equipment = fields.Many2One(
         'mes.equipment', "Machine", required=True, ondelete='CASCADE',
         readonly=True)
@@ -264,6 +265,7 @@ class EquipmentDay(ModelSQL, ModelView):
 class EquipmentDayReason(ModelSQL, ModelView):
     "The time a machine stood still for one reason on one day."
     __name__ = 'mes.equipment.day.reason'
+    __string__ = "Equipment Day Reason"
     day = fields.Many2One(
         'mes.equipment.day', "Day", required=True, ondelete='CASCADE',
         readonly=True)
@@ -282,6 +284,7 @@ class EquipmentDayReason(ModelSQL, ModelView):
 class OEEContext(ModelView):
     "OEE Context"
     __name__ = 'mes.equipment.oee.context'
+    __string__ = "OEE Context"
     from_date = fields.Date("From Date", required=True)
     to_date = fields.Date("To Date", required=True)
     equipment = fields.Many2One('mes.equipment', "Machine")
@@ -318,6 +321,7 @@ class _PeriodMixin:
 class OEESummary(_PeriodMixin, ModelSQL, ModelView):
     "The OEE of each machine over a period, from its days."
     __name__ = 'mes.equipment.oee.summary'
+    __string__ = "OEE Summary"
     equipment = fields.Many2One('mes.equipment', "Machine", readonly=True)
     planned_hours = _hours("Planned Hours")
     run_hours = _hours("Run Hours")
@@ -369,6 +373,7 @@ class OEESummary(_PeriodMixin, ModelSQL, ModelView):
 class OEELoss(_PeriodMixin, ModelSQL, ModelView):
     "Time lost per loss class over a period: the Pareto of losses."
     __name__ = 'mes.equipment.oee.loss'
+    __string__ = "OEE Loss"
     loss_class = fields.Selection(
         [(c, LOSS_CLASS_NAMES[c]) for c in LOSSES], "Loss Class",
         readonly=True)
@@ -406,6 +411,7 @@ class OEELoss(_PeriodMixin, ModelSQL, ModelView):
 class ReasonPareto(_PeriodMixin, ModelSQL, ModelView):
     "Stop time per downtime reason over a period: the Pareto of reasons."
     __name__ = 'mes.equipment.oee.reason'
+    __string__ = "OEE Loss by Reason"
     reason = fields.Many2One('mes.downtime.reason', "Reason", readonly=True)
     loss_class = fields.Function(fields.Selection(
             'get_loss_classes', "Loss Class"), 'get_loss_class')

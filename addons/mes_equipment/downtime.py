@@ -21,6 +21,7 @@ class DowntimeReason(
         ModelView):
     "Why a machine stopped, in a tree of any depth."
     __name__ = 'mes.downtime.reason'
+    __string__ = "Downtime Reason"
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True, translate=True)
     parent = fields.Many2One(

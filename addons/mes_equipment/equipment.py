@@ -30,6 +30,7 @@ class Equipment(
         CodeNameMixin, DeactivableMixin, tree(separator=' / '), ModelSQL,
         ModelView):
     __name__ = 'mes.equipment'
+    __string__ = "Equipment"
     code = fields.Char("Code", required=True, strip=True)
     name = fields.Char("Name", required=True)
     kind = fields.Selection(KINDS, "Kind", required=True, sort=False)

@@ -32,6 +32,7 @@ METERS = [
 class Team(DeactivableMixin, ModelSQL, ModelView):
     "A maintenance team."
     __name__ = 'mes.maintenance.team'
+    __string__ = "Maintenance Team"
     name = fields.Char("Name", required=True)
     company = fields.Many2One('company.company', "Company", required=True)
     members = fields.Many2Many(
@@ -46,6 +47,7 @@ class Team(DeactivableMixin, ModelSQL, ModelView):
 class TeamEmployee(ModelSQL):
     "Maintenance team member"
     __name__ = 'mes.maintenance.team-company.employee'
+    __string__ = "Maintenance Team Member"
     team = fields.Many2One(
         'mes.maintenance.team', "Team", required=True, ondelete='CASCADE')
     employee = fields.Many2One(
@@ -55,6 +57,7 @@ class TeamEmployee(ModelSQL):
 class Plan(DeactivableMixin, ModelSQL, ModelView):
     "A recurring maintenance of one machine, by date or by meter."
     __name__ = 'mes.maintenance.plan'
+    __string__ = "Maintenance Plan"
     name = fields.Char("Name", required=True)
     equipment = fields.Many2One(
         'mes.equipment', "Machine", required=True, ondelete='CASCADE',
@@ -258,6 +261,7 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
 class Request(Workflow, ModelSQL, ModelView):
     "A maintenance job on one machine."
     __name__ = 'mes.maintenance.request'
+    __string__ = "Maintenance Request"
     _states = {'readonly': Eval('state').in_(['done', 'cancelled'])}
 
     equipment = fields.Many2One(
@@ -535,6 +539,7 @@ class Request(Workflow, ModelSQL, ModelView):
 class RequestPart(ModelSQL, ModelView):
     "A spare part used by a maintenance request."
     __name__ = 'mes.maintenance.request.part'
+    __string__ = "Maintenance Request Part"
     request = fields.Many2One(
         'mes.maintenance.request', "Request", required=True,
         ondelete='CASCADE')

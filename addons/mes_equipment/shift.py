@@ -17,6 +17,7 @@ WEEKDAYS = [
 class ShiftPattern(DeactivableMixin, ModelSQL, ModelView):
     "When a machine or line is planned to produce: shifts and breaks."
     __name__ = 'mes.shift.pattern'
+    __string__ = "Shift Pattern"
     name = fields.Char("Name", required=True)
     company = fields.Many2One('company.company', "Company", required=True)
     shifts = fields.One2Many('mes.shift', 'pattern', "Shifts")
@@ -33,6 +34,7 @@ class ShiftPattern(DeactivableMixin, ModelSQL, ModelView):
 class Shift(ModelSQL, ModelView):
     "A shift of a pattern, on some weekdays."
     __name__ = 'mes.shift'
+    __string__ = "Shift"
     pattern = fields.Many2One(
         'mes.shift.pattern', "Pattern", required=True, ondelete='CASCADE')
     name = fields.Char("Name", required=True)
@@ -101,6 +103,7 @@ class Shift(ModelSQL, ModelView):
 class ShiftBreak(ModelSQL, ModelView):
     "A planned break in a shift: a meal, a team meeting."
     __name__ = 'mes.shift.break'
+    __string__ = "Shift Break"
     shift = fields.Many2One(
         'mes.shift', "Shift", required=True, ondelete='CASCADE')
     name = fields.Char("Name", required=True)

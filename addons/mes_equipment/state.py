@@ -33,6 +33,7 @@ STATE_NAMES = {
 class EquipmentState(ModelSQL, ModelView):
     "An interval of one machine in one state."
     __name__ = 'mes.equipment.state'
+    __string__ = "Equipment State"
     equipment = fields.Many2One(
         'mes.equipment', "Equipment", required=True, ondelete='CASCADE',
         readonly=True)
@@ -249,6 +250,7 @@ class EquipmentState(ModelSQL, ModelView):
 class EquipmentCount(ModelSQL, ModelView):
     "Parts a machine made in an interval: total, good and reject."
     __name__ = 'mes.equipment.count'
+    __string__ = "Equipment Count"
     equipment = fields.Many2One(
         'mes.equipment', "Equipment", required=True, ondelete='CASCADE')
     at = fields.DateTime("At", required=True)

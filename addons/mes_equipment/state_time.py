@@ -73,6 +73,7 @@ def stop_class(state, loss_class, small):
 class StateTime(ModelSQL):
     "The time a machine spent in a state on a day, from its state log."
     __name__ = 'mes.equipment.state.time'
+    __string__ = "Equipment State Time"
     equipment = fields.Many2One(
         'mes.equipment', "Machine", required=True, ondelete='CASCADE')
     date = fields.Date("Date", required=True)

@@ -15,6 +15,7 @@ from .exceptions import InstructionError
 class WorkInstruction(Workflow, ModelSQL, ModelView):
     "How to perform a routing operation, in versions."
     __name__ = 'mes.work.instruction'
+    __string__ = "Work Instruction"
     _rec_name = 'title'
     operation = fields.Many2One(
         'production.routing.operation', "Operation", required=True,

@@ -22,6 +22,7 @@ def _seconds_between(start, end):
 class LabourReport(ModelSQL, ModelView):
     "Work time and quantities of each employee per day."
     __name__ = 'mes.labour.report'
+    __string__ = "Labour Report"
     employee = fields.Many2One('company.employee', "Employee")
     date = fields.Date("Date")
     company = fields.Many2One('company.company', "Company")

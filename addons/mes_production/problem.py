@@ -7,6 +7,7 @@ from trytond.transaction import Transaction
 class Problem(Workflow, ModelSQL, ModelView):
     "A problem an operator raised from a terminal."
     __name__ = 'mes.problem'
+    __string__ = "Problem"
     terminal = fields.Many2One(
         'mes.terminal', "Terminal", ondelete='SET NULL', readonly=True)
     work = fields.Many2One(

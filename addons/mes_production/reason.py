@@ -48,8 +48,10 @@ class _CodedReason(UniqueCodeMixin, ModelSQL, ModelView):
 class ScrapReason(_CodedReason):
     "Why parts were scrapped."
     __name__ = 'mes.scrap.reason'
+    __string__ = "Scrap Reason"
 
 
 class PauseReason(_CodedReason):
     "Why an operator paused a work."
     __name__ = 'mes.pause.reason'
+    __string__ = "Pause Reason"

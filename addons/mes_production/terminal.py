@@ -41,6 +41,7 @@ def new_key():
 class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
     "A touch panel or phone registered to run operator actions."
     __name__ = 'mes.terminal'
+    __string__ = "Terminal"
     name = fields.Char("Name", required=True)
     code = fields.Char(
         "Code", required=True, strip=True,
@@ -576,6 +577,7 @@ def _client_time(data):
 
 class TerminalWorkCenter(ModelSQL):
     __name__ = 'mes.terminal-production.work.center'
+    __string__ = "Terminal Work Center"
     terminal = fields.Many2One(
         'mes.terminal', "Terminal", required=True, ondelete='CASCADE')
     work_center = fields.Many2One(
@@ -586,6 +588,7 @@ class TerminalWorkCenter(ModelSQL):
 class TerminalSession(ModelSQL, ModelView):
     "An operator signed in on a terminal."
     __name__ = 'mes.terminal.session'
+    __string__ = "Terminal Session"
     terminal = fields.Many2One(
         'mes.terminal', "Terminal", required=True, ondelete='CASCADE',
         readonly=True)
@@ -627,6 +630,7 @@ class TerminalSession(ModelSQL, ModelView):
 class TerminalAction(ModelSQL, ModelView):
     "One operator action received from a terminal, accepted or refused."
     __name__ = 'mes.terminal.action'
+    __string__ = "Terminal Action"
 
     @classmethod
     def get_kinds(cls):

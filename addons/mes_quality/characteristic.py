@@ -28,6 +28,7 @@ CAPABILITY_VALUES = 1000
 
 class Characteristic(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'mes.quality.characteristic'
+    __string__ = "Characteristic"
     name = fields.Char("Name", required=True, translate=True)
     company = fields.Many2One('company.company', "Company", required=True)
     product = fields.Many2One(
@@ -690,6 +691,7 @@ class Characteristic(DeactivableMixin, ModelSQL, ModelView):
 class Limit(ModelSQL, ModelView):
     "Control limits of a characteristic, frozen from a baseline."
     __name__ = 'mes.quality.limit'
+    __string__ = "Specification Limit"
     characteristic = fields.Many2One(
         'mes.quality.characteristic', "Characteristic", required=True,
         ondelete='CASCADE', readonly=True)

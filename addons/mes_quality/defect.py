@@ -18,12 +18,14 @@ from .exceptions import MeasurementError
 class DefectCategory(UniqueCodeMixin, ModelSQL, ModelView):
     "A kind of defect found by attribute inspections."
     __name__ = 'mes.quality.defect.category'
+    __string__ = "Defect Category"
     _code_unique_message = 'mes_quality.msg_defect_category_code_unique'
 
 
 class CharacteristicDefectCategory(ModelSQL):
     "Characteristic - Defect Category"
     __name__ = 'mes.quality.characteristic-defect.category'
+    __string__ = "Characteristic Defect Category"
     characteristic = fields.Many2One(
         'mes.quality.characteristic', "Characteristic", required=True,
         ondelete='CASCADE')
@@ -35,6 +37,7 @@ class CharacteristicDefectCategory(ModelSQL):
 class MeasurementDefect(ModelSQL, ModelView):
     "How many of a sample's defects fall in one category."
     __name__ = 'mes.quality.measurement.defect'
+    __string__ = "Measurement Defect"
     measurement = fields.Many2One(
         'mes.quality.measurement', "Measurement", required=True,
         ondelete='CASCADE')
@@ -67,6 +70,7 @@ class MeasurementDefect(ModelSQL, ModelView):
 class DefectParetoContext(ModelView):
     "Defect Pareto Context"
     __name__ = 'mes.quality.defect.pareto.context'
+    __string__ = "Defect Pareto Context"
     from_date = fields.Date("From Date")
     to_date = fields.Date("To Date")
 
@@ -74,6 +78,7 @@ class DefectParetoContext(ModelView):
 class DefectPareto(ModelSQL, ModelView):
     "Defects per category of the attribute characteristics: the Pareto."
     __name__ = 'mes.quality.defect.pareto'
+    __string__ = "Defect Pareto"
     category = fields.Many2One(
         'mes.quality.defect.category', "Category", readonly=True)
     characteristic = fields.Many2One(

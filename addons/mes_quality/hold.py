@@ -12,6 +12,7 @@ from .exceptions import HoldError
 class Hold(Workflow, ModelSQL, ModelView):
     "A lot and a work center held until quality dispositions them."
     __name__ = 'mes.quality.hold'
+    __string__ = "Quality Hold"
     lot = fields.Many2One(
         'stock.lot', "Lot", ondelete='RESTRICT', readonly=True)
     work_center = fields.Many2One(

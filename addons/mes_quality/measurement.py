@@ -19,6 +19,7 @@ MAX_IMPORT_ERRORS = 20
 class Measurement(ModelSQL, ModelView):
     "One measured value of a characteristic."
     __name__ = 'mes.quality.measurement'
+    __string__ = "Measurement"
     characteristic = fields.Many2One(
         'mes.quality.characteristic', "Characteristic", required=True,
         ondelete='RESTRICT')
@@ -197,6 +198,7 @@ class Measurement(ModelSQL, ModelView):
 class ImportStart(ModelView):
     "Import Measurements"
     __name__ = 'mes.quality.measurement.import.start'
+    __string__ = "Import Measurements"
     file = fields.Binary("CSV File", required=True, filename='filename')
     filename = fields.Char("File Name")
 

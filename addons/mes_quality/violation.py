@@ -10,6 +10,7 @@ from .spc import RULES
 class Violation(ModelSQL, ModelView):
     "A run rule broken by a characteristic's chart."
     __name__ = 'mes.quality.violation'
+    __string__ = "SPC Violation"
     characteristic = fields.Many2One(
         'mes.quality.characteristic', "Characteristic", required=True,
         ondelete='RESTRICT', readonly=True)

@@ -36,6 +36,7 @@ def hours(delta):
 class AsBuilt(ModelSQL, ModelView):
     "The device history record of a lot, frozen when its production is done."
     __name__ = 'mes.as_built'
+    __string__ = "As-Built Record"
     lot = fields.Many2One(
         'stock.lot', "Lot", required=True, ondelete='RESTRICT', readonly=True)
     product = fields.Many2One(

@@ -20,6 +20,7 @@ from .exceptions import GenealogyValidationError
 class GenealogyEdge(ModelSQL, ModelView):
     "One input lot consumed into one output lot by a production."
     __name__ = 'mes.genealogy.edge'
+    __string__ = "Genealogy Link"
     input_lot = fields.Many2One(
         'stock.lot', "Input Lot", required=True, ondelete='RESTRICT')
     output_lot = fields.Many2One(

@@ -107,6 +107,7 @@ class AsBuiltJSONReport(Report):
 class PrintLabelStart(ModelView):
     "Print Labels"
     __name__ = 'mes.traceability.label.print.start'
+    __string__ = "Print Labels"
     size = fields.Selection(
         [(s, f"{w} × {h} mm") for s, (w, h) in labels.SIZES.items()],
         "Label Size", required=True, sort=False)
@@ -154,6 +155,7 @@ class PrintLabel(Wizard):
 class TraceExportStart(ModelView):
     "Export Trace"
     __name__ = 'mes.traceability.trace.export.start'
+    __string__ = "Export Trace"
     direction = fields.Selection([
             ('backward', "Backward: where did it come from"),
             ('forward', "Forward: where did it go"),
