@@ -439,7 +439,7 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     reason=data.get('reason')))
         cycle.pause_reason, = reasons
         cycle.done_by = employee
-        cycle.save()
+        # Saved by do, with the cycle's end.
         Cycle.do([cycle])
         return {'cycle': cycle.id}
 

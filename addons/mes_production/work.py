@@ -8,7 +8,7 @@ from sql.conditionals import Coalesce
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.rpc import RPC
@@ -453,10 +453,16 @@ class WorkCycle(metaclass=PoolMeta):
     def get_scrap_quantity(self, name):
         return sum((s.quantity for s in self.scraps), 0.0)
 
+    # run and do filter the cycles Tryton's transitions would take, instead
+    # of declaring those transitions again: a transition declared twice
+    # writes each cycle's new state twice.
+
     @classmethod
     @ModelView.button
-    @Workflow.transition('running')
     def run(cls, cycles):
+        cycles = [c for c in cycles if c.state == 'draft']
+        if not cycles:
+            return
         pool = Pool()
         Qualification = pool.get('mes.employee.qualification')
         User = pool.get('res.user')
@@ -478,8 +484,10 @@ class WorkCycle(metaclass=PoolMeta):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('done')
     def do(cls, cycles):
+        cycles = [c for c in cycles if c.state == 'running']
+        if not cycles:
+            return
         now = dt.datetime.now()
         for cycle in cycles:
             cycle.ended_at = now
@@ -500,6 +508,7 @@ class WorkCycle(metaclass=PoolMeta):
 class WorkCycleScrap(ModelSQL, ModelView):
     "Parts scrapped during a work cycle, for one reason."
     __name__ = 'mes.work.cycle.scrap'
+    __string__ = "Cycle Scrap"
     cycle = fields.Many2One(
         'production.work.cycle', "Cycle", required=True, ondelete='CASCADE')
     reason = fields.Many2One(
