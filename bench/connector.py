@@ -166,6 +166,8 @@ def main():
             link, args.devices, plant.modbus_port,
             f'opc.tcp://127.0.0.1:{scada.port}/mes/simulator',
             scada.namespace, nodes)
+        check, reread = (median_seconds(call, 10) for call in (
+                link.configuration_revision, link.configuration))
         log = open(Path(folder.name, 'worker.log'), 'w')
         worker = subprocess.Popen(
             [BIN / 'mes-connector', '-d', server.database,
@@ -214,6 +216,20 @@ def main():
         f"over {elapsed:.0f} s; {len(problems)} warnings or errors logged")
     for line in problems[:10]:
         print("   ", line)
+    print(f"[postgresql] the worker's configuration check (every 5 s): "
+        f"{check * 1000:.1f} ms to read the revisions of "
+        f"{args.devices + 1} connections; rereading the whole configuration "
+        f"({args.devices * 5 + len(nodes):,} tags), which it does only when "
+        f"they changed: {reread * 1000:.0f} ms ({reread / check:.0f}x)")
+
+
+def median_seconds(call, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[repeat // 2]
 
 
 if __name__ == '__main__':

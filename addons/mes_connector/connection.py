@@ -3,6 +3,7 @@ import datetime as dt
 from collections import defaultdict
 
 from sql import Column, Literal
+from sql.conditionals import Coalesce
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -10,6 +11,7 @@ from trytond.model import (
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.rpc import RPC
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 from . import codec
@@ -19,6 +21,17 @@ MODBUS_TABLES = {'coil', 'discrete_input', 'holding_register',
     'input_register'}
 # Coils and discrete inputs hold one bit: any wider type is a mistake.
 BIT_TABLES = {'coil', 'discrete_input'}
+
+# What a worker reads of connections and tags (see _worker_configuration):
+# a change of any of them is a new configuration revision.
+WORKER_CONNECTION_FIELDS = (
+    'name', 'protocol', 'host', 'port', 'unit_id', 'endpoint', 'timeout',
+    'poll_interval', 'byte_order', 'word_order', 'security_mode',
+    'certificate', 'private_key', 'server_certificate', 'username',
+    'password')
+WORKER_TAG_FIELDS = (
+    'name', 'table', 'address', 'node_id', 'data_type', 'length', 'role',
+    'scale_factor', 'scale_offset', 'deadband')
 
 
 class Connection(DeactivableMixin, ModelSQL, ModelView):
@@ -106,12 +119,17 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
     status_at = fields.DateTime(
         "Status At", readonly=True,
         help="When the worker last reported on this connection.")
+    config_revision = fields.Integer(
+        "Configuration Revision", readonly=True,
+        help="Counts the changes of what the worker reads: it reads the "
+        "whole configuration again only when this changed.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.__rpc__.update({
                 'worker_configuration': RPC(),
+                'worker_configuration_revision': RPC(),
                 'report_status': RPC(readonly=False),
                 })
 
@@ -128,50 +146,64 @@ class Connection(DeactivableMixin, ModelSQL, ModelView):
         return 'none'
 
     @classmethod
+    def default_config_revision(cls):
+        return 0
+
+    @classmethod
+    def on_modification(cls, mode, connections, field_names=None):
+        super().on_modification(mode, connections, field_names=field_names)
+        if mode == 'write' and field_names & {
+                *WORKER_CONNECTION_FIELDS, 'active'}:
+            cls.new_revision(connections)
+
+    @classmethod
+    def new_revision(cls, connections):
+        """Count a change of the connections' configuration. Written in
+        SQL: a revision is no edit of the record, and the worker's status
+        reports, which do edit it, must not look like one."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub_ids in grouped_slice({int(c) for c in connections}):
+            cursor.execute(*table.update(
+                    [table.config_revision],
+                    [Coalesce(table.config_revision, 0) + 1],
+                    where=reduce_ids(table.id, sub_ids)))
+
+    @classmethod
+    def _worker_domain(cls, connection_ids=None):
+        domain = [('active', '=', True)]
+        if connection_ids:
+            domain.append(('id', 'in', connection_ids))
+        return domain
+
+    @classmethod
+    def worker_configuration_revision(cls, connection_ids=None):
+        """The [id, revision] pairs of the connections a worker reads:
+        while they are the same, so is worker_configuration."""
+        return [[r['id'], r['config_revision'] or 0]
+            for r in cls.search_read(cls._worker_domain(connection_ids),
+                order=[('id', 'ASC')], fields_names=['config_revision'])]
+
+    @classmethod
     def worker_configuration(cls, connection_ids=None):
         """What a worker needs to talk to its devices, as plain data.
 
         The mapping of values to MES facts stays in the MES: the worker
         only reads, converts and buffers."""
-        domain = [('active', '=', True)]
-        if connection_ids:
-            domain.append(('id', 'in', connection_ids))
         result = []
-        for connection in cls.search(domain, order=[('id', 'ASC')]):
+        for connection in cls.search(
+                cls._worker_domain(connection_ids), order=[('id', 'ASC')]):
             result.append(connection._worker_configuration())
         return result
 
     def _worker_configuration(self):
         return {
             'id': self.id,
-            'name': self.name,
-            'protocol': self.protocol,
-            'host': self.host,
-            'port': self.port,
-            'unit_id': self.unit_id,
-            'endpoint': self.endpoint,
-            'timeout': self.timeout,
-            'poll_interval': self.poll_interval,
-            'byte_order': self.byte_order,
-            'word_order': self.word_order,
-            'security_mode': self.security_mode,
-            'certificate': self.certificate,
-            'private_key': self.private_key,
-            'server_certificate': self.server_certificate,
-            'username': self.username,
-            'password': self.password,
+            **{name: getattr(self, name)
+                for name in WORKER_CONNECTION_FIELDS},
             'tags': [{
                     'id': t.id,
-                    'name': t.name,
-                    'table': t.table,
-                    'address': t.address,
-                    'node_id': t.node_id,
-                    'data_type': t.data_type,
-                    'length': t.length,
-                    'role': t.role,
-                    'scale_factor': t.scale_factor,
-                    'scale_offset': t.scale_offset,
-                    'deadband': t.deadband,
+                    **{name: getattr(t, name) for name in WORKER_TAG_FIELDS},
                     } for t in self.tags if t.active],
             }
 
@@ -374,6 +406,26 @@ class Tag(DeactivableMixin, ModelSQL, ModelView):
             cursor.executemany(sql, [
                     [values[n] for n in names] + [tag_id]
                     for tag_id, values in group])
+
+    @classmethod
+    def on_write(cls, tags, values):
+        callbacks = super().on_write(tags, values)
+        if 'connection' in values:
+            # The connections the tags leave change too.
+            left = {t.connection for t in tags}
+            callbacks.append(
+                lambda: Pool().get('mes.connector.connection').new_revision(
+                    left))
+        return callbacks
+
+    @classmethod
+    def on_modification(cls, mode, tags, field_names=None):
+        pool = Pool()
+        Connection = pool.get('mes.connector.connection')
+        super().on_modification(mode, tags, field_names=field_names)
+        if mode != 'write' or field_names & {
+                *WORKER_TAG_FIELDS, 'active', 'connection'}:
+            Connection.new_revision({t.connection for t in tags})
 
     @classmethod
     def validate_fields(cls, tags, field_names):

@@ -116,6 +116,11 @@ class TrytonLink:
                 'mes.connector.connection').worker_configuration(
                 connection_ids), readonly=True)
 
+    def configuration_revision(self, connection_ids=None):
+        return self._run(lambda pool: pool.get(
+                'mes.connector.connection').worker_configuration_revision(
+                connection_ids), readonly=True)
+
     def deliver(self, events):
         return self._run(
             lambda pool: pool.get('mes.connector.event').ingest(events),
@@ -449,6 +454,8 @@ class Worker:
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.devices = {}
+        # The revision of the configuration the devices run with.
+        self.revision = None
         self.readings = {
             tag: value for tag, (value, _) in buffer.readings().items()}
         self.latest = {}
@@ -545,14 +552,20 @@ class Worker:
                 logger.debug("status not reported: %s", error)
 
     async def configure(self):
-        """Read the configuration and (re)start the devices that changed.
-        The last one read is kept in the buffer: a worker restarted while
-        the MES is down goes on collecting."""
+        """Read the configuration, when its revision changed, and
+        (re)start the devices that changed. The last one read is kept in the
+        buffer: a worker restarted while the MES is down goes on
+        collecting."""
         try:
+            revision = await asyncio.to_thread(
+                self.link.configuration_revision, self.connection_ids)
+            if revision == self.revision:
+                return
             configuration = await asyncio.to_thread(
                 self.link.configuration, self.connection_ids)
             await asyncio.to_thread(
                 self.buffer.save_configuration, configuration)
+            self.revision = revision
         except Exception as error:
             configuration = await asyncio.to_thread(
                 self.buffer.load_configuration)
