@@ -389,10 +389,9 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Cycle = pool.get('production.work.cycle')
         # The terminal's account is shared: the operator is who signed in.
-        cycle = Cycle(
-            work=work, run_by=employee, started_at=dt.datetime.now())
-        cycle.save()
-        Cycle.run([cycle])
+        cycle, = Cycle.start([Cycle(
+                    work=work, run_by=employee,
+                    started_at=dt.datetime.now())])
         return cycle
 
     def _do_start(self, work, employee, data):

@@ -1,4 +1,5 @@
 # This file is part of Tryton MES.  See README.md for license terms.
+import contextvars
 import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
@@ -19,6 +20,9 @@ from .exceptions import DispatchError, QuantityError
 from .scheduling import dispatch_key, waits_for_predecessor
 
 OPEN_STATES = ('request', 'draft', 'waiting', 'running')
+
+# The ids of the works whose state an outer set_state is saving.
+_saving_state = contextvars.ContextVar('saving_state', default=frozenset())
 
 
 class DispatchRow(NamedTuple):
@@ -382,6 +386,20 @@ class Work(metaclass=PoolMeta):
         return state
 
     @classmethod
+    def set_state(cls, works):
+        # Saving the state modifies the works, and Tryton's on_modification
+        # would compute their state again from their production and cycles.
+        saving = _saving_state.get()
+        works = [w for w in works if w.id not in saving]
+        if not works:
+            return
+        token = _saving_state.set(saving | {w.id for w in works})
+        try:
+            super().set_state(works)
+        finally:
+            _saving_state.reset(token)
+
+    @classmethod
     @ModelView.button
     def stop(cls, works):
         # Tryton's stop button finishes the operation.
@@ -458,11 +476,9 @@ class WorkCycle(metaclass=PoolMeta):
     # writes each cycle's new state twice.
 
     @classmethod
-    @ModelView.button
-    def run(cls, cycles):
-        cycles = [c for c in cycles if c.state == 'draft']
-        if not cycles:
-            return
+    def check_runnable(cls, cycles):
+        """Refuse to run cycles of blocked works or by employees who are not
+        qualified for the operation."""
         pool = Pool()
         Qualification = pool.get('mes.employee.qualification')
         User = pool.get('res.user')
@@ -470,17 +486,52 @@ class WorkCycle(metaclass=PoolMeta):
         Work.check_ready(list({c.work for c in cycles}))
         # Who runs the cycle: the operator it is for, or else the user's
         # employee, whom Tryton records as running it.
-        user_employee = User(Transaction().user).employee
+        user_employee = None
+        if any(not c.run_by for c in cycles):
+            user_employee = User(Transaction().user).employee
         by_employee = defaultdict(list)
         for cycle in cycles:
             if employee := cycle.run_by or user_employee:
                 by_employee[employee].append(cycle.work)
         for employee, works in by_employee.items():
             Qualification.check_qualified(works, employee)
+
+    @classmethod
+    @ModelView.button
+    def run(cls, cycles):
+        cycles = [c for c in cycles if c.state == 'draft']
+        if not cycles:
+            return
+        cls.check_runnable(cycles)
         to_stamp = [c for c in cycles if not c.started_at]
         if to_stamp:
             cls.write(to_stamp, {'started_at': dt.datetime.now()})
         super().run(cycles)
+
+    @classmethod
+    def start(cls, cycles):
+        """Create running cycles for the operators they name, in one insert.
+
+        This is how terminals start work: the terminal's action records who
+        started what and when, so the cycles are not also written to Tryton's
+        model log as run's button and transition would; the checks are
+        run's."""
+        pool = Pool()
+        Work = pool.get('production.work')
+        assert all(c.id is None or c.id < 0 for c in cycles), \
+            "start creates cycles"
+        assert all(c.run_by for c in cycles), "start needs run_by"
+        if not cycles:
+            return cycles
+        cls.check_runnable(cycles)
+        now = dt.datetime.now()
+        for cycle in cycles:
+            cycle.state = 'running'
+            if not cycle.started_at:
+                cycle.started_at = now
+        cls.save(cycles)
+        Work.set_state(Work.browse({c.work.id for c in cycles}))
+        return cycles
 
     @classmethod
     @ModelView.button
