@@ -276,7 +276,7 @@ def _current_instruction(terminal_id, work_id):
     works = Work.search([
             ('id', '=', work_id if isinstance(work_id, int)
                 and not isinstance(work_id, bool) else -1),
-            ('work_center', 'in', [w.id for w in terminal.work_centers]),
+            ('work_center', 'in', terminal.work_centers_query()),
             ])
     if not works:
         return None

@@ -267,6 +267,16 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
                         'mes_production.msg_terminal_action_foreign'))
             return action
 
+    def work_centers_query(self):
+        """The ids of the terminal's work centers as a query, for search
+        domains: the database reads them with the search instead of the
+        relation being read first."""
+        pool = Pool()
+        TerminalWorkCenter = pool.get('mes.terminal-production.work.center')
+        table = TerminalWorkCenter.__table__()
+        return table.select(
+            table.work_center, where=table.terminal == self.id)
+
     def execute(self, data):
         """Run one operator action and record it as accepted.
 
@@ -296,7 +306,7 @@ class Terminal(DeactivableMixin, Workflow, ModelSQL, ModelView):
             work_id = _as_int(data.get('work'))
             works = Work.search([
                     ('id', '=', work_id),
-                    ('work_center', 'in', [w.id for w in self.work_centers]),
+                    ('work_center', 'in', self.work_centers_query()),
                     ]) if work_id else []
             if not works:
                 raise TerminalError(gettext(

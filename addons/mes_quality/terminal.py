@@ -23,7 +23,7 @@ class Terminal(metaclass=PoolMeta):
         Characteristic = pool.get('mes.quality.characteristic')
         extra = super().state_extra()
         works = Work.search([
-                ('work_center', 'in', [c.id for c in self.work_centers]),
+                ('work_center', 'in', self.work_centers_query()),
                 ('state', 'in', ['waiting', 'running']),
                 ])
         samples = {}
