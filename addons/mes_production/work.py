@@ -471,10 +471,6 @@ class WorkCycle(metaclass=PoolMeta):
     def get_scrap_quantity(self, name):
         return sum((s.quantity for s in self.scraps), 0.0)
 
-    # run and do filter the cycles Tryton's transitions would take, instead
-    # of declaring those transitions again: a transition declared twice
-    # writes each cycle's new state twice.
-
     @classmethod
     def check_runnable(cls, cycles):
         """Refuse to run cycles of blocked works or by employees who are not
@@ -495,6 +491,10 @@ class WorkCycle(metaclass=PoolMeta):
                 by_employee[employee].append(cycle.work)
         for employee, works in by_employee.items():
             Qualification.check_qualified(works, employee)
+
+    # run and do filter the cycles Tryton's transitions would take, instead
+    # of declaring those transitions again: a transition declared twice
+    # writes each cycle's new state twice.
 
     @classmethod
     @ModelView.button
